@@ -1,0 +1,36 @@
+# The front door: build, test and benchmark the shop.
+#   make              build everything (build/)
+#   make test         install what the tests need, build, run every test
+#   make test SANITIZE=1   the same with ASan + UBSan (build-asan/)
+#   make bench        the benchmark suite (see bench/README.md)
+
+SANITIZE ?= 0
+ifeq ($(SANITIZE),1)
+BUILD_DIR := build-asan
+CMAKE_FLAGS := -DSANITIZE=ON
+else
+BUILD_DIR := build
+CMAKE_FLAGS :=
+endif
+
+.PHONY: all build deps test unit api bench clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build:
+	@test -f $(BUILD_DIR)/build.ninja || cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS) >/dev/null
+	@ninja -C $(BUILD_DIR) --quiet
+
+test: deps
+	@$(MAKE) --no-print-directory build
+	@BUILD_DIR=$(BUILD_DIR) tests/run
+
+bench: deps
+	@$(MAKE) --no-print-directory build
+	@BUILD_DIR=$(BUILD_DIR) bench/run $(BENCH)
+
+clean:
+	rm -rf build build-asan
