@@ -1,0 +1,188 @@
+/*
+ * rs_client.c - HTTP client for peer calls over libcurl (see rs_client.h).
+ *
+ * One easy handle per thread, kept in thread-specific storage and cleaned up
+ * when the thread ends: curl keeps that handle's connections open between
+ * calls, so a service talks to its peers over warm keep-alive connections.
+ */
+#include "rs_client.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rs_config.h"
+#include "rs_log.h"
+#include "rs_metrics.h"
+#include "rs_service.h"
+#include "rs_trace.h"
+
+static pthread_key_t handle_key;
+static long connect_timeout_ms;
+static long total_timeout_ms;
+static rs_metric *client_duration;
+
+static void free_handle(void *h)
+{
+    curl_easy_cleanup(h);
+}
+
+int rs_client_init(void)
+{
+    connect_timeout_ms = rs_config_int("CLIENT_CONNECT_TIMEOUT_MS", 1000, 1, 60000);
+    total_timeout_ms = rs_config_int("CLIENT_TIMEOUT_MS", 5000, 1, 600000);
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return -1;
+    if (pthread_key_create(&handle_key, free_handle) != 0)
+        return -1;
+    client_duration = rs_histogram("http_client_request_duration_seconds",
+        "Calls to peer services, by peer and status.", "peer,status",
+        rs_duration_buckets, rs_duration_nbuckets);
+    return 0;
+}
+
+void rs_client_cleanup(void)
+{
+    CURL *h = pthread_getspecific(handle_key);
+    if (h != NULL) {
+        curl_easy_cleanup(h);
+        pthread_setspecific(handle_key, NULL);
+    }
+    curl_global_cleanup();
+}
+
+static CURL *thread_handle(void)
+{
+    CURL *h = pthread_getspecific(handle_key);
+    if (h == NULL) {
+        h = curl_easy_init();
+        if (h != NULL && pthread_setspecific(handle_key, h) != 0) {
+            curl_easy_cleanup(h);
+            h = NULL;
+        }
+    } else {
+        curl_easy_reset(h);   /* options go, live connections stay */
+    }
+    return h;
+}
+
+static size_t collect_body(char *data, size_t size, size_t n, void *out)
+{
+    return rs_buf_append(out, data, size * n) == 0 ? size * n : 0;
+}
+
+static bool is_idempotent(const char *method)
+{
+    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
+           strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0;
+}
+
+static struct curl_slist *request_headers(const rs_client_request *rq)
+{
+    struct curl_slist *list = NULL, *next;
+    char line[128];
+    const rs_trace *t = rs_trace_current();
+    if (t != NULL) {
+        char tp[RS_TRACEPARENT_LEN + 1];
+        rs_trace_format(t, tp);
+        snprintf(line, sizeof line, "traceparent: %s", tp);
+        if ((next = curl_slist_append(list, line)) == NULL)
+            goto fail;
+        list = next;
+    }
+    if (rq->body != NULL) {
+        snprintf(line, sizeof line, "Content-Type: %s",
+                 rq->content_type ? rq->content_type : "application/json");
+        if ((next = curl_slist_append(list, line)) == NULL)
+            goto fail;
+        list = next;
+    }
+    if ((next = curl_slist_append(list, "Expect:")) == NULL)
+        goto fail;
+    return next;
+fail:
+    curl_slist_free_all(list);
+    return NULL;
+}
+
+static void set_options(CURL *h, const rs_client_request *rq, struct curl_slist *headers,
+                        rs_buf *body)
+{
+    curl_easy_setopt(h, CURLOPT_URL, rq->url);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, rq->timeout_ms > 0 ? rq->timeout_ms : total_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (strcmp(rq->method, "HEAD") == 0)
+        curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    else if (strcmp(rq->method, "GET") != 0)
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
+    if (rq->body != NULL) {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)rq->body_len);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body);
+    }
+}
+
+static rs_client_result classify(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_OK:
+        return RS_CLIENT_OK;
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST:
+        return RS_CLIENT_CONNECT;
+    case CURLE_OPERATION_TIMEDOUT:
+        return RS_CLIENT_TIMEOUT;
+    default:
+        return RS_CLIENT_ERROR;
+    }
+}
+
+static rs_client_result perform_once(CURL *h, const rs_client_request *rq,
+                                     struct curl_slist *headers, rs_client_response *out)
+{
+    rs_buf_reset(&out->body);
+    set_options(h, rq, headers, &out->body);
+    CURLcode rc = curl_easy_perform(h);
+    rs_client_result result = classify(rc);
+    if (result == RS_CLIENT_OK)
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+    else
+        rs_log(RS_WARN, "%s %s: %s", rq->method, rq->url, curl_easy_strerror(rc));
+    return result;
+}
+
+static void observe(const rs_client_request *rq, rs_client_result result, long status,
+                    double started)
+{
+    static const char *const failures[] = {"", "connect_error", "timeout", "error"};
+    char code[16];
+    if (result == RS_CLIENT_OK)
+        snprintf(code, sizeof code, "%ld", status);
+    else
+        snprintf(code, sizeof code, "%s", failures[result]);
+    const char *labels[] = {rq->peer, code};
+    rs_histogram_observe(client_duration, labels, rs_now() - started);
+}
+
+rs_client_result rs_client_call(const rs_client_request *rq, rs_client_response *out)
+{
+    out->status = 0;
+    out->body = (rs_buf)RS_BUF_INIT;
+    CURL *h = thread_handle();
+    struct curl_slist *headers = h ? request_headers(rq) : NULL;
+    if (headers == NULL)
+        return RS_CLIENT_ERROR;
+    double started = rs_now();
+    rs_client_result result = perform_once(h, rq, headers, out);
+    if (result == RS_CLIENT_CONNECT && is_idempotent(rq->method))
+        result = perform_once(h, rq, headers, out);
+    curl_slist_free_all(headers);
+    observe(rq, result, out->status, started);
+    return result;
+}

@@ -1,0 +1,43 @@
+/*
+ * rs_client.h - HTTP client for calls to peer services (over libcurl).
+ *
+ * Each thread keeps one curl handle, so connections to peers stay alive and
+ * are reused. Every call has a connect and a total timeout, carries the
+ * current trace's traceparent, is measured in
+ * http_client_request_duration_seconds{peer,status}, and an idempotent call
+ * (GET, HEAD, PUT, DELETE) that fails to connect is tried once more.
+ */
+#ifndef RS_CLIENT_H
+#define RS_CLIENT_H
+
+#include <stddef.h>
+#include "rs_buf.h"
+
+typedef enum {
+    RS_CLIENT_OK = 0,       /* an HTTP answer arrived (any status) */
+    RS_CLIENT_CONNECT,      /* refused or unreachable */
+    RS_CLIENT_TIMEOUT,      /* no complete answer in time */
+    RS_CLIENT_ERROR         /* anything else (bad URL, out of memory) */
+} rs_client_result;
+
+typedef struct rs_client_response {
+    long   status;          /* HTTP status when RS_CLIENT_OK */
+    rs_buf body;            /* answer body; free with rs_buf_free */
+} rs_client_response;
+
+typedef struct rs_client_request {
+    const char *peer;           /* metric label: "catalogue" */
+    const char *method;         /* "GET" */
+    const char *url;            /* full URL */
+    const char *body;           /* NULL for none */
+    size_t      body_len;
+    const char *content_type;   /* for the body; NULL = application/json */
+    long        timeout_ms;     /* 0 = the default (CLIENT_TIMEOUT_MS) */
+} rs_client_request;
+
+/* Reads CLIENT_CONNECT_TIMEOUT_MS and CLIENT_TIMEOUT_MS; once, at start. */
+int  rs_client_init(void);
+rs_client_result rs_client_call(const rs_client_request *rq, rs_client_response *out);
+void rs_client_cleanup(void);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * rs_config.h - settings from environment variables (12-factor).
+ *
+ * Read each setting once at start. A value that is present but invalid is a
+ * configuration error: rs_config_* print one clear line naming the variable,
+ * the value and what was expected, and exit with code 2. An unset or empty
+ * variable gives the default. The rs_parse_* functions are the pure parsers
+ * underneath, returning 0 on success and -1 on a bad value.
+ */
+#ifndef RS_CONFIG_H
+#define RS_CONFIG_H
+
+#include <stdbool.h>
+
+#define RS_EXIT_CONFIG 2
+
+const char *rs_config_str(const char *name, const char *def);
+long        rs_config_int(const char *name, long def, long min, long max);
+bool        rs_config_bool(const char *name, bool def);
+/* A URL with the given scheme ("http", "redis", ...), or def when unset. */
+const char *rs_config_url(const char *name, const char *scheme, const char *def);
+
+int rs_parse_long(const char *s, long min, long max, long *out);
+int rs_parse_bool(const char *s, bool *out);
+int rs_parse_url_scheme(const char *s, const char *scheme);
+
+#endif

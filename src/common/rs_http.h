@@ -1,0 +1,65 @@
+/*
+ * rs_http.h - the HTTP server every service runs on (over libmicrohttpd).
+ *
+ * A handler receives one complete request (body read, at most 64 KiB, else
+ * 413 before the handler runs) and must answer it exactly once with one of
+ * the rs_reply_* calls. The runtime adds CORS and Timing headers, the trace
+ * context, the RED metrics and the access-log line; it answers 404, 405,
+ * 400 (bad path or parameter) and OPTIONS itself, and serves /health (when
+ * the service has no route of its own for it), /ready and /metrics.
+ *
+ * Threading: an epoll thread pool of THREADS threads; a handler may block on
+ * a datastore or a peer, which delays only the connections on its thread.
+ */
+#ifndef RS_HTTP_H
+#define RS_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include "rs_router.h"
+
+#define RS_BODY_MAX (64 * 1024)
+
+/* The request, as the handler sees it. Strings live until the reply. */
+const char *rs_req_method(const rs_request *req);
+const char *rs_req_path(const rs_request *req);          /* raw path */
+const char *rs_req_param(const rs_request *req, const char *name);
+const char *rs_req_header(const rs_request *req, const char *name);
+const char *rs_req_query(rs_request *req, const char *name);         /* decoded */
+const char *rs_req_body(const rs_request *req, size_t *len);
+/* Parses the body as a JSON object; on failure answers 400 and returns NULL. */
+json_t     *rs_req_json(rs_request *req);
+
+/* Answers. Each sends the reply; call exactly one, once. */
+void rs_reply_json(rs_request *req, int status, json_t *body);   /* steals body */
+void rs_reply_raw(rs_request *req, int status, const char *content_type,
+                  char *body, size_t len);                       /* takes malloc'd body */
+void rs_reply_static(rs_request *req, int status, const char *content_type,
+                     const char *body, size_t len);              /* body outlives the reply */
+void rs_reply_text(rs_request *req, int status, const char *text);
+void rs_reply_error(rs_request *req, int status, const char *message);
+/* Adds a header to the coming reply (before rs_reply_*). */
+void rs_reply_header(rs_request *req, const char *name, const char *value);
+
+typedef struct rs_server rs_server;
+
+typedef struct rs_server_config {
+    const char  *bind;            /* "0.0.0.0" */
+    int          port;
+    unsigned     threads;
+    unsigned     max_connections;
+    unsigned     idle_timeout_s;  /* also bounds a slow header or body */
+} rs_server_config;
+
+rs_server *rs_server_start(const rs_server_config *cfg, const rs_router *router);
+/* Stops accepting; connections already open are still served. */
+void       rs_server_quiesce(rs_server *s);
+/* Connections waiting in the listen queue, not yet accepted. */
+unsigned   rs_server_queued(const rs_server *s);
+/* Requests received but not yet answered and sent. */
+unsigned   rs_server_in_flight(const rs_server *s);
+void       rs_server_stop(rs_server *s);
+/* After this, replies carry "Connection: close". */
+void       rs_server_set_draining(rs_server *s);
+
+#endif

@@ -1,0 +1,274 @@
+/*
+ * rs_service.c - the life of a service process (see rs_service.h): common
+ * settings, the built-in /health, /ready and /metrics routes, and the
+ * signal-driven graceful shutdown.
+ */
+#include "rs_service.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rs_client.h"
+#include "rs_config.h"
+#include "rs_http.h"
+#include "rs_json.h"
+#include "rs_log.h"
+#include "rs_metrics.h"
+
+#define MAX_DEPENDENCIES 8
+#define MAX_ROUTES 60
+
+typedef struct dependency {
+    const char *system;
+    bool      (*is_up)(void *ctx);
+    void       *ctx;
+} dependency;
+
+static struct {
+    const char      *name;
+    rs_server_config server;
+    long             grace_ms;
+    dependency       deps[MAX_DEPENDENCIES];
+    size_t           ndeps;
+    atomic_bool      stopping;
+    rs_metric       *db_up;
+    rs_metric       *db_duration;
+} service;
+
+double rs_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+const char *rs_service_name(void)
+{
+    return service.name;
+}
+
+/* Lets the process hold as many sockets as MAX_CONNECTIONS asks for. */
+static unsigned fit_connection_limit(unsigned wanted)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return wanted;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    rlim_t room = rl.rlim_cur > 128 ? rl.rlim_cur - 64 : 64;
+    return (rlim_t)wanted > room ? (unsigned)room : wanted;
+}
+
+static void read_settings(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        cores = 1;
+    service.server.port = (int)rs_config_int("PORT", 8080, 1, 65535);
+    service.server.bind = rs_config_str("BIND", "0.0.0.0");
+    service.server.threads = (unsigned)rs_config_int("THREADS", 4 * cores, 1, 1024);
+    service.server.max_connections =
+        fit_connection_limit((unsigned)rs_config_int("MAX_CONNECTIONS", 4096, 1, 1000000));
+    service.server.idle_timeout_s = (unsigned)rs_config_int("IDLE_TIMEOUT_S", 30, 1, 3600);
+    service.grace_ms = rs_config_int("SHUTDOWN_GRACE_MS", 10000, 0, 600000);
+}
+
+void rs_service_init(const char *name)
+{
+    service.name = name;
+    rs_log_init(name);
+    read_settings();
+    signal(SIGPIPE, SIG_IGN);
+    service.db_up = rs_gauge("db_up", "1 when the datastore or peer is reachable.", "system");
+    service.db_duration = rs_histogram("db_client_operation_duration_seconds",
+        "Datastore operation time, by system and operation.", "system,operation",
+        rs_duration_buckets, rs_duration_nbuckets);
+    if (rs_client_init() != 0) {
+        rs_log(RS_ERROR, "cannot initialise the HTTP client");
+        exit(1);
+    }
+}
+
+void rs_service_depend(const char *system, bool (*is_up)(void *ctx), void *ctx)
+{
+    if (service.ndeps == MAX_DEPENDENCIES) {
+        rs_log(RS_ERROR, "too many dependencies, %s not checked", system);
+        return;
+    }
+    service.deps[service.ndeps++] = (dependency){system, is_up, ctx};
+}
+
+/* Asks every dependency, updates db_up, and fills checks when given. */
+static bool check_dependencies(json_t *checks)
+{
+    bool all_up = true;
+    for (size_t i = 0; i < service.ndeps; i++) {
+        dependency *d = &service.deps[i];
+        bool up = d->is_up(d->ctx);
+        const char *labels[] = {d->system};
+        rs_gauge_set(service.db_up, labels, up ? 1 : 0);
+        if (checks != NULL)
+            json_object_set_new(checks, d->system, json_boolean(up));
+        all_up = all_up && up;
+    }
+    return all_up;
+}
+
+bool rs_service_ready(void)
+{
+    return !atomic_load(&service.stopping) && check_dependencies(NULL);
+}
+
+void rs_db_observe(const char *system, const char *operation, double started)
+{
+    const char *labels[] = {system, operation};
+    rs_histogram_observe(service.db_duration, labels, rs_now() - started);
+}
+
+/* ---- built-in routes ---- */
+
+static void get_health(rs_request *req)
+{
+    rs_reply_text(req, 200, "OK");
+}
+
+static void get_ready(rs_request *req)
+{
+    json_t *checks = json_object();
+    bool up = check_dependencies(checks);
+    bool stopping = atomic_load(&service.stopping);
+    json_t *body = json_pack("{s:b,s:o}", "ready", up && !stopping, "checks", checks);
+    if (stopping)
+        json_object_set_new(body, "stopping", json_true());
+    rs_reply_json(req, up && !stopping ? 200 : 503, body);
+}
+
+static void get_metrics(rs_request *req)
+{
+    check_dependencies(NULL);
+    size_t len;
+    char *text = rs_metrics_render(&len);
+    if (text == NULL) {
+        rs_reply_error(req, 500, "out of memory");
+        return;
+    }
+    rs_reply_raw(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, len);
+}
+
+static bool has_route(const rs_route *routes, size_t n, const char *pattern)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(routes[i].pattern, pattern) == 0)
+            return true;
+    return false;
+}
+
+static rs_router *build_router(const rs_route *routes, size_t n)
+{
+    static const rs_route health = {"GET", "/health", get_health, RS_PARAM_ID};
+    static const rs_route ready = {"GET", "/ready", get_ready, RS_PARAM_ID};
+    static const rs_route metrics = {"GET", "/metrics", get_metrics, RS_PARAM_ID};
+    rs_router *router = rs_router_new();
+    if (router == NULL)
+        return NULL;
+    int failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rs_router_add(router, &routes[i]) != 0) {
+            rs_log(RS_ERROR, "bad route %s %s", routes[i].method, routes[i].pattern);
+            failed = 1;
+        }
+    }
+    if (!has_route(routes, n, "/health"))
+        failed |= rs_router_add(router, &health) != 0;
+    failed |= rs_router_add(router, &ready) != 0;
+    failed |= rs_router_add(router, &metrics) != 0;
+    if (failed) {
+        rs_router_free(router);
+        return NULL;
+    }
+    return router;
+}
+
+/* ---- run and stop ---- */
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int wait_for_signal(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    int sig = 0;
+    sigwait(&set, &sig);
+    return sig;
+}
+
+static bool server_idle(const rs_server *server)
+{
+    return rs_server_in_flight(server) == 0 && rs_server_queued(server) == 0;
+}
+
+/* Serves what has arrived, then stops accepting and finishes what is in
+ * flight, all within SHUTDOWN_GRACE_MS. Connections already in the listen
+ * queue count as arrived: the server is only closed once it has been idle,
+ * with an empty queue, for a few checks in a row. */
+static void drain(rs_server *server)
+{
+    atomic_store(&service.stopping, true);
+    rs_server_set_draining(server);
+    double deadline = rs_now() + (double)service.grace_ms / 1000.0;
+    int idle_checks = 0;
+    while (idle_checks < 3 && rs_now() < deadline) {
+        idle_checks = server_idle(server) ? idle_checks + 1 : 0;
+        sleep_ms(10);
+    }
+    rs_server_quiesce(server);
+    while (rs_server_in_flight(server) > 0 && rs_now() < deadline)
+        sleep_ms(10);
+    unsigned left = rs_server_in_flight(server);
+    if (left > 0)
+        rs_log(RS_WARN, "shutdown grace over with %u requests in flight", left);
+}
+
+int rs_service_run(const rs_route *routes, size_t nroutes)
+{
+    rs_router *router = build_router(routes, nroutes);
+    if (router == NULL)
+        return 1;
+    /* Threads started from here on leave SIGTERM and SIGINT to this one. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    rs_server *server = rs_server_start(&service.server, router);
+    if (server == NULL) {
+        rs_router_free(router);
+        return 1;
+    }
+    rs_log(RS_INFO, "%s listening on %s:%d with %u threads", service.name,
+           service.server.bind, service.server.port, service.server.threads);
+    int sig = wait_for_signal();
+    rs_log(RS_INFO, "%s received, draining", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    drain(server);
+    rs_server_stop(server);
+    rs_router_free(router);
+    rs_log(RS_INFO, "%s stopped", service.name);
+    return 0;
+}

@@ -1,0 +1,35 @@
+/*
+ * rs_service.h - the life of a service process.
+ *
+ * rs_service_init reads the common settings (PORT, BIND, THREADS,
+ * MAX_CONNECTIONS, IDLE_TIMEOUT_S, SHUTDOWN_GRACE_MS), starts logging and
+ * the standard metrics. rs_service_depend declares a datastore or peer that
+ * /ready checks and that db_up{system} reports. rs_service_run serves the
+ * route table until SIGTERM or SIGINT, then: readiness goes false, the
+ * listener closes, in-flight requests drain (at most SHUTDOWN_GRACE_MS),
+ * and it returns the exit code (0 for a clean stop, 1 if it cannot listen).
+ */
+#ifndef RS_SERVICE_H
+#define RS_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "rs_router.h"
+
+#define RS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+void rs_service_init(const char *name);
+const char *rs_service_name(void);
+
+/* is_up is called by /ready and /metrics; it must answer fast. */
+void rs_service_depend(const char *system, bool (*is_up)(void *ctx), void *ctx);
+bool rs_service_ready(void);
+
+int  rs_service_run(const rs_route *routes, size_t nroutes);
+
+/* Seconds since an arbitrary fixed point (CLOCK_MONOTONIC). */
+double rs_now(void);
+/* Records one datastore operation in db_client_operation_duration_seconds. */
+void   rs_db_observe(const char *system, const char *operation, double started);
+
+#endif
