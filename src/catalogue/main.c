@@ -1,0 +1,57 @@
+/*
+ * main.c - the catalogue service: the shop's products, by SKU, category and
+ * full-text search, from the document store (SQLite by default, MongoDB
+ * when MONGO_URL is set).
+ */
+#include <stdio.h>
+
+#include "handlers.h"
+#include "products.h"
+#include "rs_client.h"
+#include "rs_config.h"
+#include "rs_log.h"
+#include "rs_metrics.h"
+#include "rs_service.h"
+
+static const rs_route routes[] = {
+    {"GET", "/health",        get_health,               RS_PARAM_ID},
+    {"GET", "/products",      get_products,             RS_PARAM_ID},
+    {"GET", "/product/:sku",  get_product,              RS_PARAM_ID},
+    {"GET", "/products/:cat", get_products_in_category, RS_PARAM_ID},
+    {"GET", "/categories",    get_categories,           RS_PARAM_ID},
+    {"GET", "/search/:text",  search_products,          RS_PARAM_TEXT},
+};
+
+static bool store_is_up(void *store)
+{
+    products_store *s = store;
+    return s->ops->is_up(s);
+}
+
+static products_store *open_store(void)
+{
+    char seed[1024];
+    snprintf(seed, sizeof seed, "%s/products.json", rs_config_str("DATA_DIR", RS_DATA_DIR));
+    const char *mongo_url = rs_config_url("MONGO_URL", "mongodb", NULL);
+    if (mongo_url != NULL)
+        return products_mongo_open(mongo_url, seed);
+    return products_sqlite_open(rs_config_str("DOCSTORE_PATH", "catalogue.db"), seed);
+}
+
+int main(void)
+{
+    rs_service_init("catalogue");
+    long go_slow_ms = rs_config_int("GO_SLOW", 0, 0, 60000);
+    products_store *store = open_store();
+    if (store == NULL)
+        return 1;
+    catalogue_handlers_init(store, go_slow_ms);
+    rs_service_depend(store->ops->system, store_is_up, store);
+
+    int rc = rs_service_run(routes, RS_ARRAY_LEN(routes));
+
+    store->ops->close(store);
+    rs_client_cleanup();
+    rs_metrics_reset();
+    return rc;
+}
