@@ -3,6 +3,7 @@
  */
 #include "rs_config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@ static const char *env_value(const char *name)
 
 int rs_parse_long(const char *s, long min, long max, long *out)
 {
-    if (s == NULL || *s == '\0' || *s == ' ' || *s == '\t')
+    if (s == NULL || *s == '\0' || isspace((unsigned char)*s))
         return -1;
     char *end;
     errno = 0;

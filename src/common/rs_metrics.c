@@ -291,6 +291,10 @@ static void format_number(char *out, size_t size, double v)
 {
     if (isnan(v)) { snprintf(out, size, "NaN"); return; }
     if (isinf(v)) { snprintf(out, size, v > 0 ? "+Inf" : "-Inf"); return; }
+    if (v == trunc(v) && fabs(v) < 1e15) {    /* integers as integers: 10, not 1e+01 */
+        snprintf(out, size, "%.0f", v);
+        return;
+    }
     for (int precision = 1; precision <= 17; precision++) {
         snprintf(out, size, "%.*g", precision, v);
         if (strtod(out, NULL) == v)
