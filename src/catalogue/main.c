@@ -14,12 +14,12 @@
 #include "rs_service.h"
 
 static const rs_route routes[] = {
-    {"GET", "/health",        get_health,               RS_PARAM_ID},
-    {"GET", "/products",      get_products,             RS_PARAM_ID},
-    {"GET", "/product/:sku",  get_product,              RS_PARAM_ID},
-    {"GET", "/products/:cat", get_products_in_category, RS_PARAM_ID},
-    {"GET", "/categories",    get_categories,           RS_PARAM_ID},
-    {"GET", "/search/:text",  search_products,          RS_PARAM_TEXT},
+    {"GET", "/health",        get_health,               RS_PARAM_ID,   RS_RUN_WORKER},
+    {"GET", "/products",      get_products,             RS_PARAM_ID,   RS_RUN_WORKER},
+    {"GET", "/product/:sku",  get_product,              RS_PARAM_ID,   RS_RUN_WORKER},
+    {"GET", "/products/:cat", get_products_in_category, RS_PARAM_ID,   RS_RUN_WORKER},
+    {"GET", "/categories",    get_categories,           RS_PARAM_ID,   RS_RUN_WORKER},
+    {"GET", "/search/:text",  search_products,          RS_PARAM_TEXT, RS_RUN_WORKER},
 };
 
 static bool store_is_up(void *store)
@@ -47,6 +47,8 @@ int main(void)
         return 1;
     catalogue_handlers_init(store, go_slow_ms);
     rs_service_depend(store->ops->system, store_is_up, store);
+    if (store->ops->in_process && go_slow_ms == 0)
+        rs_service_handlers_never_block();   /* SQLite reads take microseconds */
 
     int rc = rs_service_run(routes, RS_ARRAY_LEN(routes));
 

@@ -27,6 +27,7 @@ typedef struct products_store products_store;
 
 typedef struct products_ops {
     const char *system;   /* "sqlite" or "mongodb": metric and health label */
+    bool in_process;      /* answers without waiting on the network */
     bool (*is_up)(products_store *s);
     products_status (*get)(products_store *s, const char *sku, rs_buf *out);
     products_status (*list)(products_store *s, rs_buf *out);

@@ -368,6 +368,7 @@ static void mongo_close(products_store *base)
 
 static const products_ops mongo_ops = {
     .system = "mongodb",
+    .in_process = false,
     .is_up = mongo_is_up,
     .get = mongo_get,
     .list = mongo_list,

@@ -455,6 +455,7 @@ static void sqlite_close(products_store *base)
 
 static const products_ops sqlite_ops = {
     .system = "sqlite",
+    .in_process = true,
     .is_up = sqlite_is_up,
     .get = sqlite_get,
     .list = sqlite_list,

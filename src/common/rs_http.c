@@ -4,8 +4,14 @@
  * libmicrohttpd calls answer_request several times per request: once with
  * the headers, then once per piece of body, then once more with no data.
  * The body is gathered until that last call, and only then is the route
- * matched, the handler run and the response queued. Queuing on the last
- * call, not the first, is what keeps connections alive between requests.
+ * matched. A request for a route is handed to the worker pool and its
+ * connection suspended; the worker runs the handler, keeps the reply and
+ * resumes the connection, and libmicrohttpd calls answer_request once more,
+ * which queues the reply. So the few I/O threads never wait on a handler,
+ * and a handler blocked on a datastore holds one worker, not the
+ * connections of others. Queuing on a later call, never the first, is also
+ * what keeps connections alive between requests. Answers the runtime gives
+ * itself (400, 404, 405, 413, OPTIONS) are queued at once.
  * request_completed runs when the response has gone out (or the client has
  * gone away): it records the metrics and the access-log line.
  */
@@ -27,6 +33,7 @@
 #include "rs_metrics.h"
 #include "rs_service.h"
 #include "rs_trace.h"
+#include "rs_workers.h"
 
 #define MAX_EXTRA_HEADERS 8
 /* Past this much discarded body, a 413 connection is cut rather than read. */
@@ -37,6 +44,8 @@ struct rs_server {
     const rs_router   *router;
     atomic_uint        in_flight;
     atomic_bool        draining;
+    rs_workers        *workers;
+    bool               inline_handlers;
 };
 
 typedef struct header_pair {
@@ -60,6 +69,7 @@ struct rs_request {
     bool                   body_too_large;
     bool                   replied;
     int                    status;
+    struct MHD_Response   *response;        /* the reply, until queued */
     const char            *route_label;     /* pattern, never the raw path */
     rs_trace               trace;
     header_pair            headers[MAX_EXTRA_HEADERS];
@@ -166,7 +176,8 @@ static void add_standard_headers(rs_request *req, struct MHD_Response *r, const 
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
 }
 
-/* Queues r with the standard headers; takes ownership of r. */
+/* Keeps r, with the standard headers, as the reply; takes ownership of r.
+ * answer_request queues it on libmicrohttpd's next call. */
 static void send_response(rs_request *req, int status, const char *content_type,
                           struct MHD_Response *r)
 {
@@ -187,9 +198,19 @@ static void send_response(rs_request *req, int status, const char *content_type,
     }
     add_standard_headers(req, r, content_type);
     req->status = status;
-    if (MHD_queue_response(req->conn, (unsigned int)status, r) != MHD_YES)
+    req->response = r;
+}
+
+static enum MHD_Result queue_reply(rs_request *req)
+{
+    if (req->response == NULL)
+        return MHD_NO;   /* no reply could be made: close the connection */
+    enum MHD_Result rc = MHD_queue_response(req->conn, (unsigned int)req->status, req->response);
+    if (rc != MHD_YES)
         rs_log(RS_ERROR, "cannot queue the response to %s %s", req->method, req->route_label);
-    MHD_destroy_response(r);
+    MHD_destroy_response(req->response);
+    req->response = NULL;
+    return rc;
 }
 
 void rs_reply_raw(rs_request *req, int status, const char *content_type, char *body, size_t len)
@@ -287,26 +308,61 @@ static void answer_unmatched(rs_request *req)
     }
 }
 
-static void dispatch(rs_request *req)
+static void run_handler(rs_request *req)
 {
-    if (req->body_too_large) {
-        rs_reply_error(req, 413, "request body too large");
-        return;
-    }
-    rs_trace_begin(&req->trace, rs_req_header(req, "traceparent"));
     rs_trace_set_current(&req->trace);
-    rs_router_match(req->server->router, req->method, req->path, &req->match);
-    if (req->match.route != NULL)
-        req->route_label = req->match.route->pattern;
-    if (req->match.status == RS_MATCH_OK)
-        req->match.route->handler(req);
-    else
-        answer_unmatched(req);
+    req->match.route->handler(req);
     if (!req->replied) {
         rs_log(RS_ERROR, "handler for %s %s gave no answer", req->method, req->route_label);
         rs_reply_error(req, 500, "internal error");
     }
     rs_trace_set_current(NULL);
+}
+
+/* A worker's job: runs the handler, then gives the connection back to
+ * libmicrohttpd, which calls answer_request again to queue the reply. */
+static void run_handler_job(void *job)
+{
+    rs_request *req = job;
+    run_handler(req);
+    MHD_resume_connection(req->conn);
+}
+
+/* Matches the route; answers at once what needs no handler or runs inline,
+ * and hands the rest to the workers with the connection suspended until
+ * they are done. */
+static enum MHD_Result dispatch(rs_request *req)
+{
+    if (req->body_too_large) {
+        rs_reply_error(req, 413, "request body too large");
+        return queue_reply(req);
+    }
+    rs_trace_begin(&req->trace, rs_req_header(req, "traceparent"));
+    rs_router_match(req->server->router, req->method, req->path, &req->match);
+    if (req->match.route != NULL)
+        req->route_label = req->match.route->pattern;
+    if (req->match.status != RS_MATCH_OK) {
+        rs_trace_set_current(&req->trace);
+        answer_unmatched(req);
+        rs_trace_set_current(NULL);
+        return queue_reply(req);
+    }
+    if (getenv("TPC")) {
+        rs_trace_set_current(&req->trace);
+        req->match.route->handler(req);
+        rs_trace_set_current(NULL);
+        return queue_reply(req);
+    }
+    if (req->server->inline_handlers || req->match.route->run == RS_RUN_INLINE) {
+        run_handler(req);
+        return queue_reply(req);
+    }
+    MHD_suspend_connection(req->conn);
+    if (rs_workers_submit(req->server->workers, req) != 0) {
+        rs_reply_error(req, 503, "server busy");
+        MHD_resume_connection(req->conn);
+    }
+    return MHD_YES;
 }
 
 static rs_request *begin_request(rs_server *s, struct MHD_Connection *conn,
@@ -361,19 +417,21 @@ static enum MHD_Result answer_request(void *cls, struct MHD_Connection *conn,
         *req_cls = req;
         if (declared_body_too_large(conn)) {
             req->body_too_large = true;
-            dispatch(req);   /* answered now: the body is never read */
+            return dispatch(req);   /* answered now: the body is never read */
         }
         return MHD_YES;
     }
     if (*upload_data_size != 0)
         return take_body(req, upload_data, upload_data_size);
-    if (!req->replied)
-        dispatch(req);
-    return MHD_YES;
+    if (req->replied)
+        return queue_reply(req);   /* back from a worker */
+    return dispatch(req);
 }
 
 static void free_request(rs_request *req)
 {
+    if (req->response != NULL)
+        MHD_destroy_response(req->response);
     rs_buf_free(&req->body);
     for (size_t i = 0; i < req->nheaders; i++) {
         free(req->headers[i].name);
@@ -454,7 +512,8 @@ rs_server *rs_server_start(const rs_server_config *cfg, const rs_router *router)
 {
     struct sockaddr_storage addr;
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                         MHD_USE_TURBO | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+                         MHD_USE_TURBO | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                         MHD_ALLOW_SUSPEND_RESUME;
     if (make_address(cfg->bind, cfg->port, &addr, &flags) != 0) {
         rs_log(RS_ERROR, "BIND=%s is not an IPv4 or IPv6 address", cfg->bind);
         return NULL;
@@ -467,10 +526,18 @@ rs_server *rs_server_start(const rs_server_config *cfg, const rs_router *router)
     s->router = router;
     atomic_init(&s->in_flight, 0);
     atomic_init(&s->draining, false);
+    s->inline_handlers = cfg->inline_handlers;
+    s->workers = rs_workers_start(cfg->threads, run_handler_job);
+    if (s->workers == NULL) {
+        rs_log(RS_ERROR, "cannot start %u worker threads", cfg->threads);
+        free(s);
+        return NULL;
+    }
+    if (getenv("TPC")) flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, answer_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, log_mhd_error, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
+        MHD_OPTION_THREAD_POOL_SIZE, getenv("TPC") ? 0u : cfg->io_threads,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
@@ -480,6 +547,7 @@ rs_server *rs_server_start(const rs_server_config *cfg, const rs_router *router)
         MHD_OPTION_END);
     if (s->daemon == NULL) {
         rs_log(RS_ERROR, "cannot listen on %s:%d", cfg->bind, cfg->port);
+        rs_workers_stop(s->workers);
         free(s);
         return NULL;
     }
@@ -519,6 +587,13 @@ void rs_server_stop(rs_server *s)
 {
     if (s == NULL)
         return;
+    if (rs_server_in_flight(s) > 0) {
+        /* A handler is still running: its worker cannot be joined, nor its
+         * connection closed under it. The process is exiting; leave both. */
+        rs_log(RS_WARN, "server left running with requests in flight");
+        return;
+    }
+    rs_workers_stop(s->workers);
     MHD_stop_daemon(s->daemon);
     free(s);
 }

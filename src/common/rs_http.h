@@ -8,13 +8,18 @@
  * 400 (bad path or parameter) and OPTIONS itself, and serves /health (when
  * the service has no route of its own for it), /ready and /metrics.
  *
- * Threading: an epoll thread pool of THREADS threads; a handler may block on
- * a datastore or a peer, which delays only the connections on its thread.
+ * Threading: a few epoll threads (one per core) read and write the
+ * connections; handlers run on a pool of worker threads (THREADS), so a
+ * handler may block on a datastore or a peer without stalling other
+ * connections: a slow call holds one worker, nothing else. Routes marked
+ * RS_RUN_INLINE, or every route when inline_handlers is set, run on the I/O
+ * thread instead: faster, for handlers that never wait.
  */
 #ifndef RS_HTTP_H
 #define RS_HTTP_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include "rs_router.h"
 
@@ -46,7 +51,9 @@ typedef struct rs_server rs_server;
 typedef struct rs_server_config {
     const char  *bind;            /* "0.0.0.0" */
     int          port;
-    unsigned     threads;
+    unsigned     io_threads;      /* epoll threads for the connections */
+    unsigned     threads;         /* workers that run the handlers */
+    bool         inline_handlers; /* run every handler on the I/O threads */
     unsigned     max_connections;
     unsigned     idle_timeout_s;  /* also bounds a slow header or body */
 } rs_server_config;

@@ -23,11 +23,17 @@ typedef enum { RS_PARAM_ID = 0, RS_PARAM_TEXT = 1 } rs_param_kind;
 typedef struct rs_request rs_request;
 typedef void (*rs_handler)(rs_request *req);
 
+/* Where the handler runs: on a worker thread (the default, for handlers
+ * that may wait on a datastore or a peer), or on the I/O thread that read
+ * the request (for handlers that only compute, such as /metrics). */
+typedef enum { RS_RUN_WORKER, RS_RUN_INLINE } rs_run;
+
 typedef struct rs_route {
     const char   *method;     /* "GET", "POST", "PUT", "DELETE" */
     const char   *pattern;    /* "/product/:sku" */
     rs_handler    handler;
     rs_param_kind params;     /* how the ":name" segments are validated */
+    rs_run        run;
 } rs_route;
 
 typedef enum {

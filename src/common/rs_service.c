@@ -76,7 +76,8 @@ static void read_settings(void)
         cores = 1;
     service.server.port = (int)rs_config_int("PORT", 8080, 1, 65535);
     service.server.bind = rs_config_str("BIND", "0.0.0.0");
-    service.server.threads = (unsigned)rs_config_int("THREADS", 4 * cores, 1, 1024);
+    service.server.io_threads = (unsigned)(cores < 4 ? cores : 4);
+    service.server.threads = (unsigned)rs_config_int("THREADS", 8 * cores, 1, 1024);
     service.server.max_connections =
         fit_connection_limit((unsigned)rs_config_int("MAX_CONNECTIONS", 4096, 1, 1000000));
     service.server.idle_timeout_s = (unsigned)rs_config_int("IDLE_TIMEOUT_S", 30, 1, 3600);
@@ -97,6 +98,11 @@ void rs_service_init(const char *name)
         rs_log(RS_ERROR, "cannot initialise the HTTP client");
         exit(1);
     }
+}
+
+void rs_service_handlers_never_block(void)
+{
+    service.server.inline_handlers = true;
 }
 
 void rs_service_depend(const char *system, bool (*is_up)(void *ctx), void *ctx)
@@ -175,9 +181,9 @@ static bool has_route(const rs_route *routes, size_t n, const char *pattern)
 
 static rs_router *build_router(const rs_route *routes, size_t n)
 {
-    static const rs_route health = {"GET", "/health", get_health, RS_PARAM_ID};
-    static const rs_route ready = {"GET", "/ready", get_ready, RS_PARAM_ID};
-    static const rs_route metrics = {"GET", "/metrics", get_metrics, RS_PARAM_ID};
+    static const rs_route health = {"GET", "/health", get_health, RS_PARAM_ID, RS_RUN_INLINE};
+    static const rs_route ready = {"GET", "/ready", get_ready, RS_PARAM_ID, RS_RUN_INLINE};
+    static const rs_route metrics = {"GET", "/metrics", get_metrics, RS_PARAM_ID, RS_RUN_INLINE};
     rs_router *router = rs_router_new();
     if (router == NULL)
         return NULL;
@@ -262,8 +268,10 @@ int rs_service_run(const rs_route *routes, size_t nroutes)
         rs_router_free(router);
         return 1;
     }
-    rs_log(RS_INFO, "%s listening on %s:%d with %u threads", service.name,
-           service.server.bind, service.server.port, service.server.threads);
+    rs_log(RS_INFO, "%s listening on %s:%d with %u I/O threads and %u workers%s",
+           service.name, service.server.bind, service.server.port,
+           service.server.io_threads, service.server.threads,
+           service.server.inline_handlers ? " (handlers inline)" : "");
     int sig = wait_for_signal();
     rs_log(RS_INFO, "%s received, draining", sig == SIGINT ? "SIGINT" : "SIGTERM");
     drain(server);
