@@ -1,0 +1,182 @@
+// service.mjs - runs one of the shop's service binaries for a black-box test:
+// on a free loopback port, with its own environment and temp directory,
+// its JSON log lines kept for assertions, and a stop that reports the exit.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const BUILD_DIR = path.resolve(ROOT, process.env.BUILD_DIR ?? 'build');
+
+export function binary(service) {
+  return path.join(BUILD_DIR, 'src', service, service);
+}
+
+export function tempDir(prefix = 'rs-test-') {
+  return mkdtempSync(path.join(tmpdir(), prefix));
+}
+
+export function removeDir(dir) {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// A running service. `logs` holds every parsed JSON line of its stdout,
+// `stderr` its raw standard error.
+export class Service {
+  constructor(name, child, port) {
+    this.name = name;
+    this.child = child;
+    this.port = port;
+    this.url = `http://127.0.0.1:${port}`;
+    this.logs = [];
+    this.stderr = '';
+    this.exited = new Promise((resolve) => {
+      child.on('exit', (code, signal) => resolve({ code, signal }));
+    });
+    let pending = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop();
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        try {
+          this.logs.push(JSON.parse(line));
+        } catch {
+          this.logs.push({ unparsed: line });
+        }
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => { this.stderr += chunk; });
+  }
+
+  fetch(pathname, init) {
+    return fetch(this.url + pathname, init);
+  }
+
+  async stop(signal = 'SIGTERM') {
+    if (this.child.exitCode === null && this.child.signalCode === null)
+      this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+// Runs a binary to completion (for start-up failures): its exit code and output.
+export function runToExit(file, env, timeoutMs = 5000) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${file} did not exit within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+// Starts `service` with `env` added to a minimal environment and waits
+// until it answers /health. Rejects if it exits or stays silent.
+export async function startService(service, env = {}, { timeoutMs = 10000 } = {}) {
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const fullEnv = {
+    PATH: process.env.PATH,
+    BIND: '127.0.0.1',
+    THREADS: '8',
+    SHUTDOWN_GRACE_MS: '5000',
+    ...env,
+    PORT: String(port),
+  };
+  const child = spawn(binary(service), [], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const svc = new Service(service, child, port);
+  const deadline = Date.now() + timeoutMs;
+  let exited = null;
+  svc.exited.then((e) => { exited = e; });
+  while (Date.now() < deadline) {
+    if (exited)
+      throw new Error(`${service} exited (${JSON.stringify(exited)}) during start: ${svc.stderr}`);
+    try {
+      const res = await fetch(`${svc.url}/health`);
+      await res.arrayBuffer();
+      if (res.status === 200) return svc;
+    } catch {
+      // not listening yet
+    }
+    await sleep(25);
+  }
+  await svc.stop('SIGKILL');
+  throw new Error(`${service} did not answer /health within ${timeoutMs} ms`);
+}
+
+// Sends bytes as they are over one TCP connection and collects the raw
+// answer until the server closes or `idleMs` passes without data.
+export function rawRequest(port, bytes, { idleMs = 500 } = {}) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    const chunks = [];
+    let timer;
+    const finish = () => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    };
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(finish, idleMs);
+    };
+    sock.on('connect', () => {
+      sock.write(bytes);
+      arm();
+    });
+    sock.on('data', (d) => {
+      chunks.push(d);
+      arm();
+    });
+    sock.on('end', finish);
+    sock.on('error', (e) => {
+      clearTimeout(timer);
+      if (chunks.length) resolve(Buffer.concat(chunks).toString('latin1'));
+      else reject(e);
+    });
+  });
+}
+
+// Parses Prometheus text into [{name, labels, value}] samples.
+export function parseMetrics(text) {
+  const samples = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$/.exec(line);
+    if (!m) throw new Error(`bad metrics line: ${line}`);
+    const labels = {};
+    if (m[3]) {
+      for (const lm of m[3].matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+        labels[lm[1]] = lm[2];
+    }
+    samples.push({ name: m[1], labels, value: Number(m[4]) });
+  }
+  return samples;
+}
