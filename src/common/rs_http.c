@@ -36,6 +36,9 @@
 #include "rs_workers.h"
 
 #define MAX_EXTRA_HEADERS 8
+/* Per connection: request line, headers and read buffer must fit. libmicrohttpd
+ * clears it for every request, so it costs time as well as memory. */
+#define CONNECTION_MEMORY (16 * 1024)
 /* Past this much discarded body, a 413 connection is cut rather than read. */
 #define DISCARD_MAX (16 * RS_BODY_MAX)
 
@@ -539,6 +542,7 @@ rs_server *rs_server_start(const rs_server_config *cfg, const rs_router *router)
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, getenv("TPC") ? 0u : cfg->io_threads,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
