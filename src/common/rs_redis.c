@@ -1,0 +1,345 @@
+/*
+ * rs_redis.c - Redis connections, health and scripts (see rs_redis.h).
+ */
+#include "rs_redis.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rs_config.h"
+#include "rs_log.h"
+
+#define UP_INTERVAL_MS    1000
+#define DOWN_INTERVAL_MS  200
+
+static struct {
+    char           *host;
+    int             port;
+    char           *password;
+    int             db;
+    struct timeval  timeout;
+    atomic_bool     up;
+    pthread_key_t   conn_key;
+    pthread_mutex_t lock;        /* scripts' SHA-1s and the monitor's sleep */
+    pthread_cond_t  wake;
+    bool            stopping;
+    bool            started;
+    pthread_t       monitor;
+} redis;
+
+static void bad_url(const char *url)
+{
+    fprintf(stderr, "configuration error: REDIS_URL=\"%s\": expected redis://[:password@]host[:port][/db]\n", url);
+    exit(RS_EXIT_CONFIG);
+}
+
+/* Splits REDIS_URL with libcurl's URL parser. */
+static void parse_url(const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL, *password = NULL, *path = NULL;
+    if (u == NULL || curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
+        bad_url(url);
+    redis.port = 6379;
+    if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK) {
+        long p;
+        if (rs_parse_long(port, 1, 65535, &p) != 0)
+            bad_url(url);
+        redis.port = (int)p;
+    }
+    if (curl_url_get(u, CURLUPART_PASSWORD, &password, CURLU_URLDECODE) == CURLUE_OK && password[0] != '\0')
+        redis.password = strdup(password);
+    if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && strcmp(path, "/") != 0) {
+        long db;
+        if (rs_parse_long(path + 1, 0, 1000, &db) != 0)
+            bad_url(url);
+        redis.db = (int)db;
+    }
+    /* IPv6 literals come back in brackets; hiredis wants them bare. */
+    size_t n = strlen(host);
+    if (n > 2 && host[0] == '[' && host[n - 1] == ']')
+        redis.host = strndup(host + 1, n - 2);
+    else
+        redis.host = strdup(host);
+    curl_free(host);
+    curl_free(port);
+    curl_free(password);
+    curl_free(path);
+    curl_url_cleanup(u);
+    if (redis.host == NULL) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+}
+
+static bool reply_ok(redisReply *r)
+{
+    bool ok = r != NULL && r->type != REDIS_REPLY_ERROR;
+    if (r != NULL)
+        freeReplyObject(r);
+    return ok;
+}
+
+/* A new connection, authenticated and on the right database, or NULL. */
+static redisContext *connect_redis(void)
+{
+    redisContext *c = redisConnectWithTimeout(redis.host, redis.port, redis.timeout);
+    if (c == NULL)
+        return NULL;
+    if (c->err != 0 || redisSetTimeout(c, redis.timeout) != REDIS_OK) {
+        redisFree(c);
+        return NULL;
+    }
+    redisEnableKeepAlive(c);
+    if (redis.password != NULL && !reply_ok(redisCommand(c, "AUTH %s", redis.password))) {
+        rs_log(RS_ERROR, "redis: AUTH refused");
+        redisFree(c);
+        return NULL;
+    }
+    if (redis.db != 0 && !reply_ok(redisCommand(c, "SELECT %d", redis.db))) {
+        rs_log(RS_ERROR, "redis: SELECT %d refused", redis.db);
+        redisFree(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void free_connection(void *c)
+{
+    redisFree(c);
+}
+
+/* ---- the monitor ---- */
+
+static void set_up(bool up)
+{
+    bool was = atomic_exchange(&redis.up, up);
+    if (was && !up)
+        rs_log(RS_WARN, "redis at %s:%d is not answering", redis.host, redis.port);
+    else if (!was && up)
+        rs_log(RS_INFO, "redis at %s:%d is answering", redis.host, redis.port);
+}
+
+static bool ping(redisContext **c)
+{
+    if (*c == NULL)
+        *c = connect_redis();
+    if (*c == NULL)
+        return false;
+    redisReply *r = redisCommand(*c, "PING");
+    bool ok = r != NULL && r->type == REDIS_REPLY_STATUS;
+    if (r != NULL)
+        freeReplyObject(r);
+    if (!ok) {
+        redisFree(*c);
+        *c = NULL;
+    }
+    return ok;
+}
+
+static void *monitor(void *arg)
+{
+    (void)arg;
+    redisContext *c = NULL;
+    pthread_mutex_lock(&redis.lock);
+    while (!redis.stopping) {
+        pthread_mutex_unlock(&redis.lock);
+        set_up(ping(&c));
+        pthread_mutex_lock(&redis.lock);
+        if (redis.stopping)
+            break;
+        long ms = atomic_load(&redis.up) ? UP_INTERVAL_MS : DOWN_INTERVAL_MS;
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += ms / 1000;
+        until.tv_nsec += (ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&redis.wake, &redis.lock, &until);
+    }
+    pthread_mutex_unlock(&redis.lock);
+    if (c != NULL)
+        redisFree(c);
+    return NULL;
+}
+
+/* A command failed: let the monitor look now rather than at its next tick. */
+static void report_failure(void)
+{
+    set_up(false);
+    pthread_mutex_lock(&redis.lock);
+    pthread_cond_signal(&redis.wake);
+    pthread_mutex_unlock(&redis.lock);
+}
+
+int rs_redis_init(void)
+{
+    const char *url = rs_config_url("REDIS_URL", "redis", "redis://127.0.0.1:6379");
+    long timeout_ms = rs_config_int("REDIS_TIMEOUT_MS", 1000, 10, 60000);
+    parse_url(url);
+    redis.timeout.tv_sec = timeout_ms / 1000;
+    redis.timeout.tv_usec = (timeout_ms % 1000) * 1000;
+    pthread_mutex_init(&redis.lock, NULL);
+    pthread_cond_init(&redis.wake, NULL);
+    if (pthread_key_create(&redis.conn_key, free_connection) != 0)
+        return -1;
+    redisContext *c = NULL;
+    atomic_init(&redis.up, ping(&c));
+    if (c != NULL)
+        redisFree(c);
+    if (!atomic_load(&redis.up))
+        rs_log(RS_WARN, "redis at %s:%d not reachable yet; requests get 503 until it is",
+               redis.host, redis.port);
+    if (pthread_create(&redis.monitor, NULL, monitor, NULL) != 0)
+        return -1;
+    redis.started = true;
+    return 0;
+}
+
+void rs_redis_shutdown(void)
+{
+    if (redis.started) {
+        pthread_mutex_lock(&redis.lock);
+        redis.stopping = true;
+        pthread_cond_signal(&redis.wake);
+        pthread_mutex_unlock(&redis.lock);
+        pthread_join(redis.monitor, NULL);
+        redis.started = false;
+    }
+    redisContext *c = pthread_getspecific(redis.conn_key);
+    if (c != NULL) {
+        redisFree(c);
+        pthread_setspecific(redis.conn_key, NULL);
+    }
+    free(redis.host);
+    free(redis.password);
+    redis.host = redis.password = NULL;
+}
+
+bool rs_redis_up(void *unused)
+{
+    (void)unused;
+    return atomic_load(&redis.up);
+}
+
+/* ---- commands ---- */
+
+static redisContext *thread_connection(void)
+{
+    redisContext *c = pthread_getspecific(redis.conn_key);
+    if (c == NULL) {
+        c = connect_redis();
+        if (c != NULL && pthread_setspecific(redis.conn_key, c) != 0) {
+            redisFree(c);
+            c = NULL;
+        }
+    }
+    return c;
+}
+
+static void drop_thread_connection(void)
+{
+    redisContext *c = pthread_getspecific(redis.conn_key);
+    pthread_setspecific(redis.conn_key, NULL);
+    redisFree(c);
+}
+
+/* A connection that had died while idle (Redis restarted, say) fails with
+ * end-of-file or a reset; one fresh connection is then worth a try. A
+ * timeout is not retried: Redis is slow, and waiting twice helps no one. */
+static bool worth_retrying(const redisContext *c, int err_no)
+{
+    return c->err == REDIS_ERR_EOF ||
+           (c->err == REDIS_ERR_IO && (err_no == ECONNRESET || err_no == EPIPE));
+}
+
+redisReply *rs_redis_command(int argc, const char **argv, const size_t *lens)
+{
+    if (!atomic_load(&redis.up))
+        return NULL;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        redisContext *c = thread_connection();
+        if (c == NULL)
+            break;
+        redisReply *r = redisCommandArgv(c, argc, argv, lens);
+        if (r != NULL)
+            return r;
+        int err_no = errno;
+        bool retry = worth_retrying(c, err_no);
+        rs_log(RS_WARN, "redis: %s", c->errstr);
+        drop_thread_connection();
+        if (!retry)
+            break;
+    }
+    report_failure();
+    return NULL;
+}
+
+/* ---- scripts ---- */
+
+static void script_sha(rs_redis_script *s, char sha[41])
+{
+    pthread_mutex_lock(&redis.lock);
+    memcpy(sha, s->sha, 41);
+    pthread_mutex_unlock(&redis.lock);
+}
+
+/* SCRIPT LOAD; 0, or -1 when Redis cannot be reached or refuses it. */
+static int load_script(rs_redis_script *s)
+{
+    const char *argv[] = {"SCRIPT", "LOAD", s->source};
+    redisReply *r = rs_redis_command(3, argv, NULL);
+    if (r == NULL)
+        return -1;
+    int rc = -1;
+    if (r->type == REDIS_REPLY_STRING && r->len == 40) {
+        pthread_mutex_lock(&redis.lock);
+        memcpy(s->sha, r->str, 40);
+        s->sha[40] = '\0';
+        pthread_mutex_unlock(&redis.lock);
+        rc = 0;
+    } else {
+        rs_log(RS_ERROR, "redis: SCRIPT LOAD failed: %s", r->type == REDIS_REPLY_ERROR ? r->str : "?");
+    }
+    freeReplyObject(r);
+    return rc;
+}
+
+#define MAX_SCRIPT_ARGS 16
+
+redisReply *rs_redis_eval(rs_redis_script *s, int nkeys, int nargs,
+                          const char *const *keys_and_args)
+{
+    if (nkeys + nargs > MAX_SCRIPT_ARGS)
+        return NULL;
+    char sha[41];
+    script_sha(s, sha);
+    if (sha[0] == '\0') {
+        if (load_script(s) != 0)
+            return NULL;
+        script_sha(s, sha);
+    }
+    char numkeys[16];
+    snprintf(numkeys, sizeof numkeys, "%d", nkeys);
+    const char *argv[3 + MAX_SCRIPT_ARGS] = {"EVALSHA", sha, numkeys};
+    for (int i = 0; i < nkeys + nargs; i++)
+        argv[3 + i] = keys_and_args[i];
+    redisReply *r = rs_redis_command(3 + nkeys + nargs, argv, NULL);
+    if (r != NULL && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOSCRIPT", 8) == 0) {
+        freeReplyObject(r);   /* Redis restarted and forgot it: send it again */
+        if (load_script(s) != 0)
+            return NULL;
+        script_sha(s, sha);
+        r = rs_redis_command(3 + nkeys + nargs, argv, NULL);
+    }
+    return r;
+}
