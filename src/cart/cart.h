@@ -1,0 +1,30 @@
+/*
+ * cart.h - a cart's money and its API form.
+ *
+ * Carts are stored (see cart_store.h) as
+ *   {"items":[{"sku":s,"name":s,"price":cents,"qty":n}, ...]}
+ * with prices in whole cents, so that no sum ever drifts. cart_render turns
+ * that into the API's {"total","tax","items":[{"qty","sku","name","price",
+ * "subtotal"}]}: subtotals and total are exact sums of cents, the tax is
+ * the VAT included in the total (20%: total - total/1.2 = total/6), rounded
+ * half up to the cent, and every amount is written in currency units.
+ */
+#ifndef CART_H
+#define CART_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#define CART_MAX_QTY    1000
+#define CART_MAX_LINES  100
+#define CART_SHIP_SKU   "SHIP"
+
+/* A price in currency units to whole cents (rounded); -1 when it is
+ * negative, not finite or absurdly large. */
+int       cart_price_to_cents(double price, long long *cents);
+/* The VAT included in a VAT-inclusive total, in cents, rounded half up. */
+long long cart_tax_cents(long long total_cents);
+/* The API form of a stored cart; NULL when it is malformed or memory runs out. */
+json_t   *cart_render(const char *stored, size_t len);
+
+#endif
