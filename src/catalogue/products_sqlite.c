@@ -5,33 +5,19 @@
  * and an FTS5 index over name and description answer the category and
  * search routes.
  *
- * The catalogue only reads while it serves. So the file is prepared once by
- * a short-lived read-write connection (schema, seed when empty, in one write
- * transaction, with a rollback journal so that everything lands in the main
- * file), and every server thread then reads through its own read-only
- * connection opened with immutable=1: no file locks and no change checks
- * per query, which is most of what a SQLite read costs here. To change the
- * catalogue, change the file and restart the service.
- *
- * When the file cannot be prepared or opened, calls fail fast with
- * PRODUCTS_UNAVAILABLE and the open is retried with capped exponential
- * backoff.
+ * The catalogue only reads while it serves, so the file is a read_only
+ * rs_sqlite store: prepared once (schema, seed when empty), then read by
+ * every thread through its own immutable connection, which takes no file
+ * locks and makes no change checks per query, most of what a SQLite read
+ * costs here. To change the catalogue, change the file and restart.
  */
 #include <ctype.h>
-#include <pthread.h>
-#include <sqlite3.h>
-#include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "products.h"
 #include "rs_json.h"
 #include "rs_log.h"
-#include "rs_service.h"
-
-#define BACKOFF_MIN 0.1
-#define BACKOFF_MAX 5.0
-#define BUSY_TIMEOUT_MS 2000
+#include "rs_sqlite.h"
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS products ("
@@ -57,46 +43,13 @@ static const char *const queries[Q_COUNT] = {
                  " WHERE products_fts MATCH ?1 ORDER BY f.rank, p.sku",
 };
 
-typedef struct connection {
-    sqlite3      *db;
-    sqlite3_stmt *stmt[Q_COUNT];
-} connection;
-
 typedef struct sqlite_store {
-    products_store  base;
-    char           *path;
-    json_t         *seed;
-    pthread_key_t   conn_key;
-    pthread_mutex_t lock;          /* guards the fields below */
-    bool            schema_ready;
-    double          retry_at;      /* no open attempt before this */
-    double          backoff;
-    atomic_bool     up;
+    products_store base;
+    rs_sqlite     *file;
+    json_t        *seed;
 } sqlite_store;
 
-/* ---- connections ---- */
-
-static void close_connection(void *p)
-{
-    connection *c = p;
-    if (c == NULL)
-        return;
-    for (int i = 0; i < Q_COUNT; i++)
-        sqlite3_finalize(c->stmt[i]);
-    sqlite3_close(c->db);
-    free(c);
-}
-
-static int exec(sqlite3 *db, const char *sql)
-{
-    char *err = NULL;
-    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        rs_log(RS_ERROR, "sqlite: %s", err ? err : sqlite3_errmsg(db));
-        sqlite3_free(err);
-        return -1;
-    }
-    return 0;
-}
+/* ---- schema and seed ---- */
 
 static int insert_product(sqlite3 *db, sqlite3_stmt *product, sqlite3_stmt *category,
                           sqlite3_stmt *fts, json_t *p)
@@ -172,14 +125,13 @@ done:
     return rc;
 }
 
-/* Creates the schema and seeds an empty store, in one write transaction so
- * that two processes starting on one file do not both seed it. */
-static int prepare_schema(sqlite3 *db, json_t *seed)
+/* rs_sqlite's prepare step: the schema, and the seed when the store is
+ * empty (inside rs_sqlite's write transaction). */
+static int prepare_store(sqlite3 *db, void *ctx)
 {
-    if (exec(db, "BEGIN IMMEDIATE") != 0)
-        return -1;
+    json_t *seed = ctx;
     sqlite3_stmt *count = NULL;
-    int rc = exec(db, schema_sql);
+    int rc = rs_sqlite_exec(db, schema_sql);
     if (rc == 0 && sqlite3_prepare_v2(db, "SELECT count(*) FROM products", -1, &count, NULL) != SQLITE_OK)
         rc = -1;
     if (rc == 0 && sqlite3_step(count) == SQLITE_ROW && sqlite3_column_int64(count, 0) == 0) {
@@ -188,143 +140,16 @@ static int prepare_schema(sqlite3 *db, json_t *seed)
             rs_log(RS_INFO, "seeded %zu products", json_array_size(seed));
     }
     sqlite3_finalize(count);
-    if (rc == 0)
-        return exec(db, "COMMIT");
-    exec(db, "ROLLBACK");
-    return -1;
-}
-
-/* Creates, migrates and seeds the file: once per process. */
-static int prepare_file(sqlite_store *s)
-{
-    sqlite3 *db = NULL;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    int rc = -1;
-    if (sqlite3_open_v2(s->path, &db, flags, NULL) != SQLITE_OK) {
-        rs_log(RS_ERROR, "sqlite: cannot open %s: %s", s->path,
-               db ? sqlite3_errmsg(db) : "out of memory");
-    } else {
-        sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
-        if (exec(db, "PRAGMA journal_mode=DELETE") == 0)
-            rc = prepare_schema(db, s->seed);
-    }
-    sqlite3_close(db);
     return rc;
-}
-
-/* "file:PATH?immutable=1", with the characters a URI reserves escaped. */
-static int reader_uri(const char *path, rs_buf *uri)
-{
-    rs_buf_puts(uri, "file:");
-    for (const char *p = path; *p != '\0'; p++) {
-        if (*p == '%' || *p == '?' || *p == '#')
-            rs_buf_printf(uri, "%%%02X", (unsigned char)*p);
-        else
-            rs_buf_append(uri, p, 1);
-    }
-    rs_buf_puts(uri, "?immutable=1");
-    return uri->failed ? -1 : 0;
-}
-
-static connection *open_connection(sqlite_store *s)
-{
-    pthread_mutex_lock(&s->lock);
-    int rc = s->schema_ready ? 0 : prepare_file(s);
-    if (rc == 0)
-        s->schema_ready = true;
-    pthread_mutex_unlock(&s->lock);
-    if (rc != 0)
-        return NULL;
-
-    rs_buf uri = RS_BUF_INIT;
-    connection *c = calloc(1, sizeof *c);
-    if (c == NULL || reader_uri(s->path, &uri) != 0)
-        goto fail;
-    int flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX;
-    if (sqlite3_open_v2(uri.data, &c->db, flags, NULL) != SQLITE_OK) {
-        rs_log(RS_ERROR, "sqlite: cannot open %s: %s", s->path,
-               c->db ? sqlite3_errmsg(c->db) : "out of memory");
-        goto fail;
-    }
-    for (int i = 0; i < Q_COUNT; i++) {
-        if (sqlite3_prepare_v3(c->db, queries[i], -1, SQLITE_PREPARE_PERSISTENT,
-                               &c->stmt[i], NULL) != SQLITE_OK) {
-            rs_log(RS_ERROR, "sqlite: %s", sqlite3_errmsg(c->db));
-            goto fail;
-        }
-    }
-    rs_buf_free(&uri);
-    return c;
-fail:
-    rs_buf_free(&uri);
-    close_connection(c);
-    return NULL;
-}
-
-/* Whether an open may be tried now; false while backing off. */
-static bool may_retry(sqlite_store *s)
-{
-    pthread_mutex_lock(&s->lock);
-    bool due = rs_now() >= s->retry_at;
-    pthread_mutex_unlock(&s->lock);
-    return due;
-}
-
-static void note_outcome(sqlite_store *s, bool ok)
-{
-    pthread_mutex_lock(&s->lock);
-    if (ok) {
-        s->backoff = BACKOFF_MIN;
-        s->retry_at = 0;
-    } else {
-        s->retry_at = rs_now() + s->backoff;
-        s->backoff = s->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : s->backoff * 2;
-    }
-    pthread_mutex_unlock(&s->lock);
-    atomic_store(&s->up, ok);
-}
-
-/* This thread's connection, opened on first use; NULL when unavailable. */
-static connection *thread_connection(sqlite_store *s)
-{
-    connection *c = pthread_getspecific(s->conn_key);
-    if (c != NULL)
-        return c;
-    if (!may_retry(s))
-        return NULL;
-    c = open_connection(s);
-    note_outcome(s, c != NULL);
-    if (c != NULL && pthread_setspecific(s->conn_key, c) != 0) {
-        close_connection(c);
-        return NULL;
-    }
-    return c;
-}
-
-/* A thread whose query worked proves the store is back. */
-static void mark_up(sqlite_store *s)
-{
-    if (!atomic_load(&s->up))
-        note_outcome(s, true);
-}
-
-/* After an error, the connection is dropped and reopened on a later call. */
-static products_status fail_connection(sqlite_store *s, connection *c, const char *what)
-{
-    rs_log(RS_ERROR, "sqlite: %s: %s", what, sqlite3_errmsg(c->db));
-    pthread_setspecific(s->conn_key, NULL);
-    close_connection(c);
-    note_outcome(s, false);
-    return PRODUCTS_UNAVAILABLE;
 }
 
 /* ---- queries ---- */
 
 /* Runs a statement whose rows are JSON documents and appends them as an
  * array (or, with single, the one document). */
-static products_status collect(sqlite_store *s, connection *c, int q, bool single, rs_buf *out)
+static products_status collect(sqlite_store *s, rs_sqlite_conn *c, sqlite3_stmt *st,
+                               bool single, rs_buf *out)
 {
-    sqlite3_stmt *st = c->stmt[q];
     int rows = 0, rc;
     if (!single)
         rs_buf_puts(out, "[");
@@ -337,10 +162,11 @@ static products_status collect(sqlite_store *s, connection *c, int q, bool singl
             break;
     }
     sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return fail_connection(s, c, queries[q]);
-    mark_up(s);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        rs_sqlite_fail(s->file, c, sqlite3_sql(st));
+        return PRODUCTS_UNAVAILABLE;
+    }
+    rs_sqlite_ok(s->file);
     if (!single)
         rs_buf_puts(out, "]");
     return single && rows == 0 ? PRODUCTS_NOT_FOUND : PRODUCTS_OK;
@@ -350,12 +176,13 @@ static products_status run_query(products_store *base, int q, const char *arg,
                                  bool single, rs_buf *out)
 {
     sqlite_store *s = (sqlite_store *)base;
-    connection *c = thread_connection(s);
+    rs_sqlite_conn *c = rs_sqlite_conn_get(s->file);
     if (c == NULL)
         return PRODUCTS_UNAVAILABLE;
+    sqlite3_stmt *st = rs_sqlite_stmt(c, q);
     if (arg != NULL)
-        sqlite3_bind_text(c->stmt[q], 1, arg, -1, SQLITE_TRANSIENT);
-    return collect(s, c, q, single, out);
+        sqlite3_bind_text(st, 1, arg, -1, SQLITE_TRANSIENT);
+    return collect(s, c, st, single, out);
 }
 
 static products_status sqlite_get(products_store *base, const char *sku, rs_buf *out)
@@ -376,20 +203,22 @@ static products_status sqlite_by_category(products_store *base, const char *cat,
 static products_status sqlite_categories(products_store *base, rs_buf *out)
 {
     sqlite_store *s = (sqlite_store *)base;
-    connection *c = thread_connection(s);
+    rs_sqlite_conn *c = rs_sqlite_conn_get(s->file);
     if (c == NULL)
         return PRODUCTS_UNAVAILABLE;
-    sqlite3_stmt *st = c->stmt[Q_CATEGORIES];
+    sqlite3_stmt *st = rs_sqlite_stmt(c, Q_CATEGORIES);
     json_t *list = json_array();
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         json_array_append_new(list, json_string((const char *)sqlite3_column_text(st, 0)));
     sqlite3_reset(st);
     products_status result = PRODUCTS_OK;
-    if (rc != SQLITE_DONE)
-        result = fail_connection(s, c, queries[Q_CATEGORIES]);
-    else
-        mark_up(s);
+    if (rc != SQLITE_DONE) {
+        rs_sqlite_fail(s->file, c, queries[Q_CATEGORIES]);
+        result = PRODUCTS_UNAVAILABLE;
+    } else {
+        rs_sqlite_ok(s->file);
+    }
     if (result == PRODUCTS_OK && (list == NULL || rs_json_dump(list, out) != 0))
         out->failed = 1;
     json_decref(list);
@@ -436,20 +265,14 @@ static products_status sqlite_search(products_store *base, const char *text, rs_
 
 static bool sqlite_is_up(products_store *base)
 {
-    sqlite_store *s = (sqlite_store *)base;
-    if (!atomic_load(&s->up) && thread_connection(s) != NULL)
-        mark_up(s);   /* this thread has a working connection, or just made one */
-    return atomic_load(&s->up);
+    return rs_sqlite_up(((sqlite_store *)base)->file);
 }
 
 static void sqlite_close(products_store *base)
 {
     sqlite_store *s = (sqlite_store *)base;
-    close_connection(pthread_getspecific(s->conn_key));
-    pthread_key_delete(s->conn_key);
-    pthread_mutex_destroy(&s->lock);
+    rs_sqlite_free(s->file);
     json_decref(s->seed);
-    free(s->path);
     free(s);
 }
 
@@ -471,20 +294,23 @@ products_store *products_sqlite_open(const char *path, const char *seed_file)
     if (seed == NULL)
         return NULL;
     sqlite_store *s = calloc(1, sizeof *s);
-    if (s == NULL || (s->path = strdup(path)) == NULL ||
-        pthread_key_create(&s->conn_key, close_connection) != 0) {
-        if (s != NULL)
-            free(s->path);
-        free(s);
+    if (s == NULL) {
         json_decref(seed);
         return NULL;
     }
+    rs_sqlite_config cfg = {
+        .path = path, .read_only = true, .queries = queries, .nqueries = Q_COUNT,
+        .prepare = prepare_store, .ctx = seed,
+    };
     s->base.ops = &sqlite_ops;
     s->seed = seed;
-    s->backoff = BACKOFF_MIN;
-    pthread_mutex_init(&s->lock, NULL);
-    atomic_init(&s->up, false);
-    if (thread_connection(s) == NULL)
+    s->file = rs_sqlite_new(&cfg);
+    if (s->file == NULL) {
+        json_decref(seed);
+        free(s);
+        return NULL;
+    }
+    if (!rs_sqlite_up(s->file))
         rs_log(RS_WARN, "product store %s not available yet; requests will retry it", path);
     return &s->base;
 }

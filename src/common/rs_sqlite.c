@@ -1,0 +1,247 @@
+/*
+ * rs_sqlite.c - per-thread SQLite connections with backoff (see rs_sqlite.h).
+ */
+#include "rs_sqlite.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rs_buf.h"
+#include "rs_log.h"
+#include "rs_service.h"
+
+#define BACKOFF_MIN 0.1
+#define BACKOFF_MAX 5.0
+#define BUSY_TIMEOUT_MS 5000
+
+struct rs_sqlite_conn {
+    sqlite3       *db;
+    int            nstmt;
+    sqlite3_stmt  *stmt[];
+};
+
+struct rs_sqlite {
+    rs_sqlite_config cfg;
+    char            *path;
+    pthread_key_t    conn_key;
+    pthread_mutex_t  lock;          /* guards the fields below */
+    bool             prepared;
+    double           retry_at;      /* no open attempt before this */
+    double           backoff;
+    atomic_bool      up;
+};
+
+int rs_sqlite_exec(sqlite3 *db, const char *sql)
+{
+    char *err = NULL;
+    if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+        rs_log(RS_ERROR, "sqlite: %s", err ? err : sqlite3_errmsg(db));
+        sqlite3_free(err);
+        return -1;
+    }
+    return 0;
+}
+
+static void close_conn(void *p)
+{
+    rs_sqlite_conn *c = p;
+    if (c == NULL)
+        return;
+    for (int i = 0; i < c->nstmt; i++)
+        sqlite3_finalize(c->stmt[i]);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+static sqlite3 *open_db(const char *name, int flags)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(name, &db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+        rs_log(RS_ERROR, "sqlite: cannot open %s: %s", name,
+               db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+    return db;
+}
+
+/* Schema and seed, once per process, in one write transaction. */
+static int prepare_file(rs_sqlite *s)
+{
+    sqlite3 *db = open_db(s->path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (db == NULL)
+        return -1;
+    const char *mode = s->cfg.read_only ? "PRAGMA journal_mode=DELETE" : "PRAGMA journal_mode=WAL";
+    int rc = rs_sqlite_exec(db, mode) == 0 && rs_sqlite_exec(db, "BEGIN IMMEDIATE") == 0 ? 0 : -1;
+    if (rc == 0) {
+        rc = s->cfg.prepare(db, s->cfg.ctx);
+        rc = rs_sqlite_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK") == 0 ? rc : -1;
+    }
+    sqlite3_close(db);
+    return rc;
+}
+
+/* "file:PATH?immutable=1", with the characters a URI reserves escaped. */
+static int immutable_uri(const char *path, rs_buf *uri)
+{
+    rs_buf_puts(uri, "file:");
+    for (const char *p = path; *p != '\0'; p++) {
+        if (*p == '%' || *p == '?' || *p == '#')
+            rs_buf_printf(uri, "%%%02X", (unsigned char)*p);
+        else
+            rs_buf_append(uri, p, 1);
+    }
+    rs_buf_puts(uri, "?immutable=1");
+    return uri->failed ? -1 : 0;
+}
+
+static sqlite3 *open_thread_db(rs_sqlite *s)
+{
+    if (!s->cfg.read_only) {
+        sqlite3 *db = open_db(s->path, SQLITE_OPEN_READWRITE);
+        if (db != NULL && rs_sqlite_exec(db, "PRAGMA synchronous=FULL") != 0) {
+            sqlite3_close(db);
+            return NULL;
+        }
+        return db;
+    }
+    rs_buf uri = RS_BUF_INIT;
+    sqlite3 *db = NULL;
+    if (immutable_uri(s->path, &uri) == 0)
+        db = open_db(uri.data, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+    rs_buf_free(&uri);
+    return db;
+}
+
+static rs_sqlite_conn *open_conn(rs_sqlite *s)
+{
+    pthread_mutex_lock(&s->lock);
+    int rc = s->prepared ? 0 : prepare_file(s);
+    if (rc == 0)
+        s->prepared = true;
+    pthread_mutex_unlock(&s->lock);
+    if (rc != 0)
+        return NULL;
+
+    rs_sqlite_conn *c = calloc(1, sizeof *c + (size_t)s->cfg.nqueries * sizeof c->stmt[0]);
+    if (c == NULL)
+        return NULL;
+    c->db = open_thread_db(s);
+    if (c->db == NULL) {
+        free(c);
+        return NULL;
+    }
+    for (; c->nstmt < s->cfg.nqueries; c->nstmt++) {
+        if (sqlite3_prepare_v3(c->db, s->cfg.queries[c->nstmt], -1, SQLITE_PREPARE_PERSISTENT,
+                               &c->stmt[c->nstmt], NULL) != SQLITE_OK) {
+            rs_log(RS_ERROR, "sqlite: %s: %s", s->cfg.queries[c->nstmt], sqlite3_errmsg(c->db));
+            close_conn(c);
+            return NULL;
+        }
+    }
+    return c;
+}
+
+static bool may_retry(rs_sqlite *s)
+{
+    pthread_mutex_lock(&s->lock);
+    bool due = rs_now() >= s->retry_at;
+    pthread_mutex_unlock(&s->lock);
+    return due;
+}
+
+static void note_outcome(rs_sqlite *s, bool ok)
+{
+    pthread_mutex_lock(&s->lock);
+    if (ok) {
+        s->backoff = BACKOFF_MIN;
+        s->retry_at = 0;
+    } else {
+        s->retry_at = rs_now() + s->backoff;
+        s->backoff = s->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : s->backoff * 2;
+    }
+    pthread_mutex_unlock(&s->lock);
+    atomic_store(&s->up, ok);
+}
+
+rs_sqlite *rs_sqlite_new(const rs_sqlite_config *cfg)
+{
+    rs_sqlite *s = calloc(1, sizeof *s);
+    if (s == NULL)
+        return NULL;
+    s->cfg = *cfg;
+    s->path = strdup(cfg->path);
+    if (s->path == NULL || pthread_key_create(&s->conn_key, close_conn) != 0) {
+        free(s->path);
+        free(s);
+        return NULL;
+    }
+    pthread_mutex_init(&s->lock, NULL);
+    s->backoff = BACKOFF_MIN;
+    atomic_init(&s->up, false);
+    return s;
+}
+
+void rs_sqlite_free(rs_sqlite *s)
+{
+    if (s == NULL)
+        return;
+    close_conn(pthread_getspecific(s->conn_key));
+    pthread_key_delete(s->conn_key);
+    pthread_mutex_destroy(&s->lock);
+    free(s->path);
+    free(s);
+}
+
+rs_sqlite_conn *rs_sqlite_conn_get(rs_sqlite *s)
+{
+    rs_sqlite_conn *c = pthread_getspecific(s->conn_key);
+    if (c != NULL)
+        return c;
+    if (!may_retry(s))
+        return NULL;
+    c = open_conn(s);
+    note_outcome(s, c != NULL);
+    if (c != NULL && pthread_setspecific(s->conn_key, c) != 0) {
+        close_conn(c);
+        return NULL;
+    }
+    return c;
+}
+
+bool rs_sqlite_up(rs_sqlite *s)
+{
+    if (!atomic_load(&s->up) && rs_sqlite_conn_get(s) != NULL)
+        rs_sqlite_ok(s);   /* this thread has a working connection, or just made one */
+    return atomic_load(&s->up);
+}
+
+sqlite3 *rs_sqlite_db(rs_sqlite_conn *c)
+{
+    return c->db;
+}
+
+sqlite3_stmt *rs_sqlite_stmt(rs_sqlite_conn *c, int query)
+{
+    sqlite3_stmt *st = c->stmt[query];
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return st;
+}
+
+void rs_sqlite_ok(rs_sqlite *s)
+{
+    if (!atomic_load(&s->up))
+        note_outcome(s, true);
+}
+
+void rs_sqlite_fail(rs_sqlite *s, rs_sqlite_conn *c, const char *what)
+{
+    rs_log(RS_ERROR, "sqlite: %s: %s", what, sqlite3_errmsg(c->db));
+    pthread_setspecific(s->conn_key, NULL);
+    close_conn(c);
+    note_outcome(s, false);
+}
