@@ -1,0 +1,21 @@
+/*
+ * handlers.h - the user service's routes (API.md, user section).
+ */
+#ifndef USER_HANDLERS_H
+#define USER_HANDLERS_H
+
+#include "rs_http.h"
+#include "users.h"
+
+void user_handlers_init(users_store *store);
+
+void get_health(rs_request *req);       /* GET  /health */
+void get_uniqueid(rs_request *req);     /* GET  /uniqueid */
+void check_user(rs_request *req);       /* GET  /check/:id */
+void list_users(rs_request *req);       /* GET  /users */
+void login(rs_request *req);            /* POST /login */
+void register_user(rs_request *req);    /* POST /register */
+void add_order(rs_request *req);        /* POST /order/:id */
+void get_history(rs_request *req);      /* GET  /history/:id */
+
+#endif

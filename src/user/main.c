@@ -1,0 +1,64 @@
+/*
+ * main.c - the user service: accounts with argon2id passwords and order
+ * histories in the document store (SQLite by default), and the anonymous
+ * shopper counter in Redis.
+ */
+#include <stdio.h>
+
+#include "handlers.h"
+#include "passwords.h"
+#include "rs_client.h"
+#include "rs_config.h"
+#include "rs_log.h"
+#include "rs_metrics.h"
+#include "rs_redis.h"
+#include "rs_service.h"
+#include "users.h"
+
+static const rs_route routes[] = {
+    {"GET",  "/health",      get_health,    RS_PARAM_ID, RS_RUN_INLINE},
+    {"GET",  "/uniqueid",    get_uniqueid,  RS_PARAM_ID, RS_RUN_WORKER},
+    {"GET",  "/check/:id",   check_user,    RS_PARAM_ID, RS_RUN_WORKER},
+    {"GET",  "/users",       list_users,    RS_PARAM_ID, RS_RUN_WORKER},
+    {"POST", "/login",       login,         RS_PARAM_ID, RS_RUN_WORKER},
+    {"POST", "/register",    register_user, RS_PARAM_ID, RS_RUN_WORKER},
+    {"POST", "/order/:id",   add_order,     RS_PARAM_ID, RS_RUN_WORKER},
+    {"GET",  "/history/:id", get_history,   RS_PARAM_ID, RS_RUN_WORKER},
+};
+
+static bool store_is_up(void *store)
+{
+    users_store *s = store;
+    return s->ops->is_up(s);
+}
+
+int main(void)
+{
+    rs_service_init("user");
+    char seed_file[1024];
+    snprintf(seed_file, sizeof seed_file, "%s/users.json", rs_config_str("DATA_DIR", RS_DATA_DIR));
+    const char *path = rs_config_str("DOCSTORE_PATH", "user.db");
+    size_t nseed = 0;
+    seed_user *seed = users_load_seed(seed_file, &nseed);
+    if (seed == NULL || passwords_init() != 0 || rs_redis_init() != 0) {
+        users_free_seed(seed, nseed);
+        return 1;
+    }
+    users_store *store = users_sqlite_open(path, seed, nseed);
+    if (store == NULL) {
+        users_free_seed(seed, nseed);
+        return 1;
+    }
+    user_handlers_init(store);
+    rs_service_depend(store->ops->system, store_is_up, store);
+    rs_service_depend("redis", rs_redis_up, NULL);
+
+    int rc = rs_service_run(routes, RS_ARRAY_LEN(routes));
+
+    store->ops->close(store);
+    users_free_seed(seed, nseed);
+    rs_redis_shutdown();
+    rs_client_cleanup();
+    rs_metrics_reset();
+    return rc;
+}
