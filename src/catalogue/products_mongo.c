@@ -15,59 +15,30 @@
 #include <stdlib.h>
 
 #include "products.h"
+#include "rs_backoff.h"
 #include "rs_json.h"
 #include "rs_log.h"
+#include "rs_mongo.h"
 #include "rs_service.h"
 
 #define DB_NAME "catalogue"
 #define COLLECTION "products"
-#define SELECTION_TIMEOUT_MS 1000
-#define CONNECT_TIMEOUT_MS 1000
-#define BACKOFF_MIN 0.1
-#define BACKOFF_MAX 5.0
-#define DUPLICATE_KEY 11000
 
 typedef struct mongo_store {
     products_store        base;
     mongoc_client_pool_t *pool;
     json_t               *seed;
-    pthread_mutex_t       lock;      /* guards the fields below */
+    pthread_mutex_t       lock;      /* guards prepared */
     bool                  prepared;  /* indexes made, seed loaded */
-    double                retry_at;
-    double                backoff;
-    atomic_bool           up;
+    rs_backoff            backoff;
 } mongo_store;
 
 /* ---- availability ---- */
 
-static void note_outcome(mongo_store *s, bool ok)
-{
-    pthread_mutex_lock(&s->lock);
-    if (ok) {
-        s->backoff = BACKOFF_MIN;
-        s->retry_at = 0;
-    } else {
-        s->retry_at = rs_now() + s->backoff;
-        s->backoff = s->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : s->backoff * 2;
-    }
-    pthread_mutex_unlock(&s->lock);
-    atomic_store(&s->up, ok);
-}
-
-static bool may_try(mongo_store *s)
-{
-    if (atomic_load(&s->up))
-        return true;
-    pthread_mutex_lock(&s->lock);
-    bool due = rs_now() >= s->retry_at;
-    pthread_mutex_unlock(&s->lock);
-    return due;
-}
-
 static products_status unavailable(mongo_store *s, const char *what, const bson_error_t *err)
 {
     rs_log(RS_ERROR, "mongodb: %s: %s", what, err->message);
-    note_outcome(s, false);
+    rs_backoff_note(&s->backoff, false);
     return PRODUCTS_UNAVAILABLE;
 }
 
@@ -128,7 +99,7 @@ static bool seed_if_empty(mongoc_collection_t *coll, json_t *seed, bson_error_t 
     size_t n = json_array_size(seed);
     bson_t *opts = BCON_NEW("ordered", BCON_BOOL(false));
     bool ok = mongoc_collection_insert_many(coll, (const bson_t **)docs, n, opts, NULL, err);
-    if (!ok && err->code == DUPLICATE_KEY)
+    if (!ok && err->code == RS_MONGO_DUPLICATE_KEY)
         ok = true;
     if (ok)
         rs_log(RS_INFO, "seeded %zu products", n);
@@ -232,7 +203,7 @@ static products_status drain_cursor(mongo_store *s, mongoc_cursor_t *cursor, con
 
 static products_status run_find(mongo_store *s, const query *q, rs_buf *out)
 {
-    if (!may_try(s))
+    if (!rs_backoff_due(&s->backoff))
         return PRODUCTS_UNAVAILABLE;
     mongoc_client_t *client = mongoc_client_pool_pop(s->pool);
     mongoc_collection_t *coll = mongoc_client_get_collection(client, DB_NAME, COLLECTION);
@@ -244,8 +215,8 @@ static products_status run_find(mongo_store *s, const query *q, rs_buf *out)
         mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(coll, q->filter, q->opts, NULL);
         st = drain_cursor(s, cursor, q, out);
         mongoc_cursor_destroy(cursor);
-        if (st != PRODUCTS_UNAVAILABLE && !atomic_load(&s->up))
-            note_outcome(s, true);
+        if (st != PRODUCTS_UNAVAILABLE)
+            rs_backoff_note(&s->backoff, true);
     }
     mongoc_collection_destroy(coll);
     mongoc_client_pool_push(s->pool, client);
@@ -298,7 +269,7 @@ static products_status mongo_search(products_store *base, const char *text, rs_b
 static products_status mongo_categories(products_store *base, rs_buf *out)
 {
     mongo_store *s = (mongo_store *)base;
-    if (!may_try(s))
+    if (!rs_backoff_due(&s->backoff))
         return PRODUCTS_UNAVAILABLE;
     bson_t *pipeline = BCON_NEW("pipeline", "[",
         "{", "$unwind", BCON_UTF8("$categories"), "}",
@@ -322,8 +293,8 @@ static products_status mongo_categories(products_store *base, rs_buf *out)
                 json_array_append_new(list, json_string(bson_iter_utf8(&it, NULL)));
         if (mongoc_cursor_error(cursor, &err))
             st = unavailable(s, "categories", &err);
-        else if (!atomic_load(&s->up))
-            note_outcome(s, true);
+        else
+            rs_backoff_note(&s->backoff, true);
         mongoc_cursor_destroy(cursor);
     }
     if (st == PRODUCTS_OK && (list == NULL || rs_json_dump(list, out) != 0))
@@ -340,17 +311,13 @@ static products_status mongo_categories(products_store *base, rs_buf *out)
 static bool mongo_is_up(products_store *base)
 {
     mongo_store *s = (mongo_store *)base;
-    if (atomic_load(&s->up) || !may_try(s))
-        return atomic_load(&s->up);
+    if (rs_backoff_up(&s->backoff) || !rs_backoff_due(&s->backoff))
+        return rs_backoff_up(&s->backoff);
     mongoc_client_t *client = mongoc_client_pool_pop(s->pool);
     mongoc_collection_t *coll = mongoc_client_get_collection(client, DB_NAME, COLLECTION);
-    bson_t *ping = BCON_NEW("ping", BCON_INT32(1));
     bson_error_t err;
-    bool ok = ping != NULL &&
-              mongoc_client_command_simple(client, "admin", ping, NULL, NULL, &err) &&
-              prepare(s, client, coll, &err);
-    note_outcome(s, ok);
-    bson_destroy(ping);
+    bool ok = rs_mongo_ping(client, &err) && prepare(s, client, coll, &err);
+    rs_backoff_note(&s->backoff, ok);
     mongoc_collection_destroy(coll);
     mongoc_client_pool_push(s->pool, client);
     return ok;
@@ -359,11 +326,11 @@ static bool mongo_is_up(products_store *base)
 static void mongo_close(products_store *base)
 {
     mongo_store *s = (mongo_store *)base;
-    mongoc_client_pool_destroy(s->pool);
+    rs_mongo_pool_free(s->pool);
     pthread_mutex_destroy(&s->lock);
+    rs_backoff_destroy(&s->backoff);
     json_decref(s->seed);
     free(s);
-    mongoc_cleanup();
 }
 
 static const products_ops mongo_ops = {
@@ -378,49 +345,23 @@ static const products_ops mongo_ops = {
     .close = mongo_close,
 };
 
-/* The URI with short timeouts, unless the URL sets its own. */
-static mongoc_uri_t *make_uri(const char *url)
-{
-    bson_error_t err;
-    mongoc_uri_t *uri = mongoc_uri_new_with_error(url, &err);
-    if (uri == NULL) {
-        rs_log(RS_ERROR, "MONGO_URL: %s", err.message);
-        return NULL;
-    }
-    if (mongoc_uri_get_option_as_int32(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, 0) == 0)
-        mongoc_uri_set_option_as_int32(uri, MONGOC_URI_SERVERSELECTIONTIMEOUTMS, SELECTION_TIMEOUT_MS);
-    if (mongoc_uri_get_option_as_int32(uri, MONGOC_URI_CONNECTTIMEOUTMS, 0) == 0)
-        mongoc_uri_set_option_as_int32(uri, MONGOC_URI_CONNECTTIMEOUTMS, CONNECT_TIMEOUT_MS);
-    return uri;
-}
-
 products_store *products_mongo_open(const char *url, const char *seed_file)
 {
     json_t *seed = products_load_seed(seed_file);
     if (seed == NULL)
         return NULL;
-    mongoc_init();
-    mongoc_uri_t *uri = make_uri(url);
-    bson_error_t err;
-    mongoc_client_pool_t *pool = uri ? mongoc_client_pool_new_with_error(uri, &err) : NULL;
-    mongoc_uri_destroy(uri);
+    mongoc_client_pool_t *pool = rs_mongo_pool_new(url, "robot-shop-catalogue");
     mongo_store *s = pool ? calloc(1, sizeof *s) : NULL;
     if (s == NULL) {
-        if (uri != NULL && pool == NULL)
-            rs_log(RS_ERROR, "mongodb: %s", err.message);
-        mongoc_client_pool_destroy(pool);
+        rs_mongo_pool_free(pool);
         json_decref(seed);
-        mongoc_cleanup();
         return NULL;
     }
-    mongoc_client_pool_set_error_api(pool, MONGOC_ERROR_API_VERSION_2);
-    mongoc_client_pool_set_appname(pool, "robot-shop-catalogue");
     s->base.ops = &mongo_ops;
     s->pool = pool;
     s->seed = seed;
-    s->backoff = BACKOFF_MIN;
+    rs_backoff_init(&s->backoff);
     pthread_mutex_init(&s->lock, NULL);
-    atomic_init(&s->up, false);
     if (!mongo_is_up(&s->base))
         rs_log(RS_WARN, "mongodb not reachable yet; requests will retry it");
     return &s->base;

@@ -4,16 +4,13 @@
 #include "rs_sqlite.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rs_backoff.h"
 #include "rs_buf.h"
 #include "rs_log.h"
-#include "rs_service.h"
 
-#define BACKOFF_MIN 0.1
-#define BACKOFF_MAX 5.0
 #define BUSY_TIMEOUT_MS 5000
 
 struct rs_sqlite_conn {
@@ -26,11 +23,9 @@ struct rs_sqlite {
     rs_sqlite_config cfg;
     char            *path;
     pthread_key_t    conn_key;
-    pthread_mutex_t  lock;          /* guards the fields below */
+    pthread_mutex_t  lock;          /* guards prepared */
     bool             prepared;
-    double           retry_at;      /* no open attempt before this */
-    double           backoff;
-    atomic_bool      up;
+    rs_backoff       backoff;
 };
 
 int rs_sqlite_exec(sqlite3 *db, const char *sql)
@@ -145,28 +140,6 @@ static rs_sqlite_conn *open_conn(rs_sqlite *s)
     return c;
 }
 
-static bool may_retry(rs_sqlite *s)
-{
-    pthread_mutex_lock(&s->lock);
-    bool due = rs_now() >= s->retry_at;
-    pthread_mutex_unlock(&s->lock);
-    return due;
-}
-
-static void note_outcome(rs_sqlite *s, bool ok)
-{
-    pthread_mutex_lock(&s->lock);
-    if (ok) {
-        s->backoff = BACKOFF_MIN;
-        s->retry_at = 0;
-    } else {
-        s->retry_at = rs_now() + s->backoff;
-        s->backoff = s->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : s->backoff * 2;
-    }
-    pthread_mutex_unlock(&s->lock);
-    atomic_store(&s->up, ok);
-}
-
 rs_sqlite *rs_sqlite_new(const rs_sqlite_config *cfg)
 {
     rs_sqlite *s = calloc(1, sizeof *s);
@@ -180,8 +153,7 @@ rs_sqlite *rs_sqlite_new(const rs_sqlite_config *cfg)
         return NULL;
     }
     pthread_mutex_init(&s->lock, NULL);
-    s->backoff = BACKOFF_MIN;
-    atomic_init(&s->up, false);
+    rs_backoff_init(&s->backoff);
     return s;
 }
 
@@ -192,6 +164,7 @@ void rs_sqlite_free(rs_sqlite *s)
     close_conn(pthread_getspecific(s->conn_key));
     pthread_key_delete(s->conn_key);
     pthread_mutex_destroy(&s->lock);
+    rs_backoff_destroy(&s->backoff);
     free(s->path);
     free(s);
 }
@@ -201,10 +174,10 @@ rs_sqlite_conn *rs_sqlite_conn_get(rs_sqlite *s)
     rs_sqlite_conn *c = pthread_getspecific(s->conn_key);
     if (c != NULL)
         return c;
-    if (!may_retry(s))
+    if (!rs_backoff_due(&s->backoff))
         return NULL;
     c = open_conn(s);
-    note_outcome(s, c != NULL);
+    rs_backoff_note(&s->backoff, c != NULL);
     if (c != NULL && pthread_setspecific(s->conn_key, c) != 0) {
         close_conn(c);
         return NULL;
@@ -214,9 +187,9 @@ rs_sqlite_conn *rs_sqlite_conn_get(rs_sqlite *s)
 
 bool rs_sqlite_up(rs_sqlite *s)
 {
-    if (!atomic_load(&s->up) && rs_sqlite_conn_get(s) != NULL)
+    if (!rs_backoff_up(&s->backoff) && rs_sqlite_conn_get(s) != NULL)
         rs_sqlite_ok(s);   /* this thread has a working connection, or just made one */
-    return atomic_load(&s->up);
+    return rs_backoff_up(&s->backoff);
 }
 
 sqlite3 *rs_sqlite_db(rs_sqlite_conn *c)
@@ -234,8 +207,7 @@ sqlite3_stmt *rs_sqlite_stmt(rs_sqlite_conn *c, int query)
 
 void rs_sqlite_ok(rs_sqlite *s)
 {
-    if (!atomic_load(&s->up))
-        note_outcome(s, true);
+    rs_backoff_note(&s->backoff, true);
 }
 
 void rs_sqlite_fail(rs_sqlite *s, rs_sqlite_conn *c, const char *what)
@@ -243,5 +215,5 @@ void rs_sqlite_fail(rs_sqlite *s, rs_sqlite_conn *c, const char *what)
     rs_log(RS_ERROR, "sqlite: %s: %s", what, sqlite3_errmsg(c->db));
     pthread_setspecific(s->conn_key, NULL);
     close_conn(c);
-    note_outcome(s, false);
+    rs_backoff_note(&s->backoff, false);
 }
