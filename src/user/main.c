@@ -1,7 +1,7 @@
 /*
  * main.c - the user service: accounts with argon2id passwords and order
- * histories in the document store (SQLite by default), and the anonymous
- * shopper counter in Redis.
+ * histories in the document store (SQLite by default, MongoDB when
+ * MONGO_URL is set), and the anonymous shopper counter in Redis.
  */
 #include <stdio.h>
 
@@ -16,7 +16,7 @@
 #include "users.h"
 
 static const rs_route routes[] = {
-    {"GET",  "/health",      get_health,    RS_PARAM_ID, RS_RUN_INLINE},
+    {"GET",  "/health",      get_health,    RS_PARAM_ID, RS_RUN_WORKER},
     {"GET",  "/uniqueid",    get_uniqueid,  RS_PARAM_ID, RS_RUN_WORKER},
     {"GET",  "/check/:id",   check_user,    RS_PARAM_ID, RS_RUN_WORKER},
     {"GET",  "/users",       list_users,    RS_PARAM_ID, RS_RUN_WORKER},
@@ -38,13 +38,15 @@ int main(void)
     char seed_file[1024];
     snprintf(seed_file, sizeof seed_file, "%s/users.json", rs_config_str("DATA_DIR", RS_DATA_DIR));
     const char *path = rs_config_str("DOCSTORE_PATH", "user.db");
+    const char *mongo_url = rs_config_url("MONGO_URL", "mongodb", NULL);
     size_t nseed = 0;
     seed_user *seed = users_load_seed(seed_file, &nseed);
     if (seed == NULL || passwords_init() != 0 || rs_redis_init() != 0) {
         users_free_seed(seed, nseed);
         return 1;
     }
-    users_store *store = users_sqlite_open(path, seed, nseed);
+    users_store *store = mongo_url != NULL ? users_mongo_open(mongo_url, seed, nseed)
+                                           : users_sqlite_open(path, seed, nseed);
     if (store == NULL) {
         users_free_seed(seed, nseed);
         return 1;

@@ -57,6 +57,8 @@ seed_user   *users_load_seed(const char *file, size_t *count);
 void         users_free_seed(seed_user *seed, size_t count);
 void         user_record_free(user_record *r);
 
+/* The store keeps seed (not a copy) until it is closed. */
 users_store *users_sqlite_open(const char *path, const seed_user *seed, size_t nseed);
+users_store *users_mongo_open(const char *url, const seed_user *seed, size_t nseed);
 
 #endif
