@@ -6,17 +6,13 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "rs_config.h"
 #include "rs_log.h"
-
-#define UP_INTERVAL_MS    1000
-#define DOWN_INTERVAL_MS  200
+#include "rs_monitor.h"
 
 static struct {
     char           *host;
@@ -24,13 +20,10 @@ static struct {
     char           *password;
     int             db;
     struct timeval  timeout;
-    atomic_bool     up;
     pthread_key_t   conn_key;
-    pthread_mutex_t lock;        /* scripts' SHA-1s and the monitor's sleep */
-    pthread_cond_t  wake;
-    bool            stopping;
-    bool            started;
-    pthread_t       monitor;
+    pthread_mutex_t lock;        /* guards the scripts' SHA-1s */
+    redisContext   *probe_conn;  /* the monitor's own */
+    rs_monitor     *monitor;
 } redis;
 
 static void bad_url(const char *url)
@@ -116,19 +109,12 @@ static void free_connection(void *c)
     redisFree(c);
 }
 
-/* ---- the monitor ---- */
+/* ---- health ---- */
 
-static void set_up(bool up)
+/* The monitor's probe, on its own connection. */
+static bool ping(void *ctx)
 {
-    bool was = atomic_exchange(&redis.up, up);
-    if (was && !up)
-        rs_log(RS_WARN, "redis at %s:%d is not answering", redis.host, redis.port);
-    else if (!was && up)
-        rs_log(RS_INFO, "redis at %s:%d is answering", redis.host, redis.port);
-}
-
-static bool ping(redisContext **c)
-{
+    redisContext **c = ctx;
     if (*c == NULL)
         *c = connect_redis();
     if (*c == NULL)
@@ -144,77 +130,29 @@ static bool ping(redisContext **c)
     return ok;
 }
 
-static void *monitor(void *arg)
-{
-    (void)arg;
-    redisContext *c = NULL;
-    pthread_mutex_lock(&redis.lock);
-    while (!redis.stopping) {
-        pthread_mutex_unlock(&redis.lock);
-        set_up(ping(&c));
-        pthread_mutex_lock(&redis.lock);
-        if (redis.stopping)
-            break;
-        long ms = atomic_load(&redis.up) ? UP_INTERVAL_MS : DOWN_INTERVAL_MS;
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += ms / 1000;
-        until.tv_nsec += (ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&redis.wake, &redis.lock, &until);
-    }
-    pthread_mutex_unlock(&redis.lock);
-    if (c != NULL)
-        redisFree(c);
-    return NULL;
-}
-
-/* A command failed: let the monitor look now rather than at its next tick. */
-static void report_failure(void)
-{
-    set_up(false);
-    pthread_mutex_lock(&redis.lock);
-    pthread_cond_signal(&redis.wake);
-    pthread_mutex_unlock(&redis.lock);
-}
-
 int rs_redis_init(void)
 {
-    const char *url = rs_config_url("REDIS_URL", "redis", "redis://127.0.0.1:6379");
+    const char *url = rs_config_url("REDIS_URL", "redis", "redis://redis:6379");
     long timeout_ms = rs_config_int("REDIS_TIMEOUT_MS", 1000, 10, 60000);
     parse_url(url);
     redis.timeout.tv_sec = timeout_ms / 1000;
     redis.timeout.tv_usec = (timeout_ms % 1000) * 1000;
     pthread_mutex_init(&redis.lock, NULL);
-    pthread_cond_init(&redis.wake, NULL);
     if (pthread_key_create(&redis.conn_key, free_connection) != 0)
         return -1;
-    redisContext *c = NULL;
-    atomic_init(&redis.up, ping(&c));
-    if (c != NULL)
-        redisFree(c);
-    if (!atomic_load(&redis.up))
-        rs_log(RS_WARN, "redis at %s:%d not reachable yet; requests get 503 until it is",
-               redis.host, redis.port);
-    if (pthread_create(&redis.monitor, NULL, monitor, NULL) != 0)
-        return -1;
-    redis.started = true;
-    return 0;
+    char name[300];
+    snprintf(name, sizeof name, "redis at %s:%d", redis.host, redis.port);
+    redis.monitor = rs_monitor_start(name, ping, &redis.probe_conn);
+    return redis.monitor != NULL ? 0 : -1;
 }
 
 void rs_redis_shutdown(void)
 {
-    if (redis.started) {
-        pthread_mutex_lock(&redis.lock);
-        redis.stopping = true;
-        pthread_cond_signal(&redis.wake);
-        pthread_mutex_unlock(&redis.lock);
-        pthread_join(redis.monitor, NULL);
-        redis.started = false;
-    }
+    rs_monitor_stop(redis.monitor);
+    redis.monitor = NULL;
+    if (redis.probe_conn != NULL)
+        redisFree(redis.probe_conn);
+    redis.probe_conn = NULL;
     redisContext *c = pthread_getspecific(redis.conn_key);
     if (c != NULL) {
         redisFree(c);
@@ -228,7 +166,7 @@ void rs_redis_shutdown(void)
 bool rs_redis_up(void *unused)
 {
     (void)unused;
-    return atomic_load(&redis.up);
+    return rs_monitor_up(redis.monitor);
 }
 
 /* ---- commands ---- */
@@ -264,7 +202,7 @@ static bool worth_retrying(const redisContext *c, int err_no)
 
 redisReply *rs_redis_command(int argc, const char **argv, const size_t *lens)
 {
-    if (!atomic_load(&redis.up))
+    if (!rs_monitor_up(redis.monitor))
         return NULL;
     for (int attempt = 0; attempt < 2; attempt++) {
         redisContext *c = thread_connection();
@@ -280,7 +218,7 @@ redisReply *rs_redis_command(int argc, const char **argv, const size_t *lens)
         if (!retry)
             break;
     }
-    report_failure();
+    rs_monitor_report_failure(redis.monitor);
     return NULL;
 }
 
