@@ -1,0 +1,250 @@
+/*
+ * rs_mysql.c - per-thread MariaDB connections with backoff (see rs_mysql.h).
+ */
+#include "rs_mysql.h"
+
+#include <curl/curl.h>
+#include <errmsg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rs_config.h"
+#include "rs_log.h"
+#include "rs_monitor.h"
+
+static struct {
+    char           *host, *user, *password, *database;
+    unsigned        port;
+    unsigned        timeout_s;
+    int           (*prepare)(MYSQL *db, void *ctx);
+    void           *ctx;
+    pthread_key_t   conn_key;
+    pthread_mutex_t lock;        /* guards prepared */
+    bool            prepared;
+    MYSQL          *probe_conn;  /* the monitor's own */
+    rs_monitor     *monitor;
+} my;
+
+static void bad_url(const char *url)
+{
+    fprintf(stderr, "configuration error: MYSQL_URL=\"%s\": expected mysql://user:password@host[:port]/database\n", url);
+    exit(RS_EXIT_CONFIG);
+}
+
+static char *url_part(CURLU *u, CURLUPart part, const char *def)
+{
+    char *value = NULL;
+    char *copy;
+    if (curl_url_get(u, part, &value, CURLU_URLDECODE) == CURLUE_OK && value[0] != '\0')
+        copy = strdup(value);
+    else
+        copy = def != NULL ? strdup(def) : NULL;
+    curl_free(value);
+    return copy;
+}
+
+static void parse_url(const char *url)
+{
+    CURLU *u = curl_url();
+    if (u == NULL || curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
+        bad_url(url);
+    my.host = url_part(u, CURLUPART_HOST, NULL);
+    my.user = url_part(u, CURLUPART_USER, "root");
+    my.password = url_part(u, CURLUPART_PASSWORD, "");
+    char *path = url_part(u, CURLUPART_PATH, "/");
+    char *port = url_part(u, CURLUPART_PORT, "3306");
+    curl_url_cleanup(u);
+    long p;
+    if (my.host == NULL || path == NULL || port == NULL || path[1] == '\0' ||
+        strchr(path + 1, '/') != NULL || rs_parse_long(port, 1, 65535, &p) != 0)
+        bad_url(url);
+    my.port = (unsigned)p;
+    my.database = strdup(path + 1);
+    free(path);
+    free(port);
+    if (my.user == NULL || my.password == NULL || my.database == NULL) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+}
+
+int rs_mysql_exec(MYSQL *db, const char *sql)
+{
+    if (mysql_query(db, sql) != 0) {
+        rs_log(RS_ERROR, "mysql: %s", mysql_error(db));
+        return -1;
+    }
+    MYSQL_RES *r = mysql_store_result(db);
+    if (r != NULL)
+        mysql_free_result(r);
+    return 0;
+}
+
+static MYSQL *connect_db(void)
+{
+    MYSQL *db = mysql_init(NULL);
+    if (db == NULL)
+        return NULL;
+    unsigned t = my.timeout_s;
+    mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &t);
+    mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &t);
+    mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &t);
+    mysql_options(db, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+    if (mysql_real_connect(db, my.host, my.user, my.password, my.database, my.port, NULL, 0) == NULL) {
+        rs_log(RS_WARN, "mysql: %s", mysql_error(db));
+        mysql_close(db);
+        return NULL;
+    }
+    pthread_mutex_lock(&my.lock);
+    int rc = my.prepared ? 0 : my.prepare(db, my.ctx);
+    if (rc == 0)
+        my.prepared = true;
+    pthread_mutex_unlock(&my.lock);
+    if (rc != 0) {
+        mysql_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+static void close_conn(void *db)
+{
+    mysql_close(db);
+}
+
+/* The monitor's probe: its own connection (the first one runs prepare),
+ * pinged. */
+static bool probe(void *ctx)
+{
+    (void)ctx;
+    if (my.probe_conn == NULL)
+        my.probe_conn = connect_db();
+    if (my.probe_conn != NULL && mysql_ping(my.probe_conn) != 0) {
+        rs_log(RS_WARN, "mysql: %s", mysql_error(my.probe_conn));
+        mysql_close(my.probe_conn);
+        my.probe_conn = NULL;
+    }
+    return my.probe_conn != NULL;
+}
+
+/* This thread's connection; NULL (at once) while the server is down. */
+static MYSQL *thread_conn(void)
+{
+    MYSQL *db = pthread_getspecific(my.conn_key);
+    if (!rs_monitor_up(my.monitor))
+        return NULL;
+    if (db != NULL)
+        return db;
+    db = connect_db();
+    if (db == NULL)
+        rs_monitor_report_failure(my.monitor);
+    if (db != NULL && pthread_setspecific(my.conn_key, db) != 0) {
+        mysql_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+static void drop_thread_conn(void)
+{
+    MYSQL *db = pthread_getspecific(my.conn_key);
+    pthread_setspecific(my.conn_key, NULL);
+    mysql_close(db);
+}
+
+int rs_mysql_init(const char *default_url, int (*prepare)(MYSQL *db, void *ctx), void *ctx)
+{
+    const char *url = rs_config_url("MYSQL_URL", "mysql", default_url);
+    long timeout_ms = rs_config_int("MYSQL_TIMEOUT_MS", 2000, 100, 60000);
+    parse_url(url);
+    my.timeout_s = (unsigned)((timeout_ms + 999) / 1000);
+    my.prepare = prepare;
+    my.ctx = ctx;
+    if (mysql_library_init(0, NULL, NULL) != 0 ||
+        pthread_key_create(&my.conn_key, close_conn) != 0)
+        return -1;
+    pthread_mutex_init(&my.lock, NULL);
+    char name[300];
+    snprintf(name, sizeof name, "mysql at %s:%u", my.host, my.port);
+    my.monitor = rs_monitor_start(name, probe, NULL);
+    return my.monitor != NULL ? 0 : -1;
+}
+
+void rs_mysql_shutdown(void)
+{
+    rs_monitor_stop(my.monitor);
+    my.monitor = NULL;
+    if (my.probe_conn != NULL)
+        mysql_close(my.probe_conn);
+    my.probe_conn = NULL;
+    drop_thread_conn();
+    pthread_key_delete(my.conn_key);
+    pthread_mutex_destroy(&my.lock);
+    free(my.host);
+    free(my.user);
+    free(my.password);
+    free(my.database);
+    mysql_library_end();
+}
+
+bool rs_mysql_up(void *unused)
+{
+    (void)unused;
+    return rs_monitor_up(my.monitor);
+}
+
+/* The escapes of mysql_real_escape_string for utf8mb4, the only character
+ * set the connections use; no connection needed. */
+void rs_mysql_escape(char *to, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        switch (*s) {
+        case '\n':   *to++ = '\\'; *to++ = 'n'; break;
+        case '\r':   *to++ = '\\'; *to++ = 'r'; break;
+        case '\x1a': *to++ = '\\'; *to++ = 'Z'; break;
+        case '\\': case '\'': case '"':
+            *to++ = '\\';
+            *to++ = *s;
+            break;
+        default:
+            *to++ = *s;
+        }
+    }
+    *to = '\0';
+}
+
+int rs_mysql_query(const char *sql, rs_mysql_result *out)
+{
+    out->rows = NULL;
+    out->affected = 0;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        MYSQL *db = thread_conn();
+        if (db == NULL)
+            return RS_MYSQL_UNAVAILABLE;
+        if (mysql_query(db, sql) == 0) {
+            out->rows = mysql_store_result(db);
+            if (out->rows == NULL && mysql_field_count(db) != 0)
+                break;   /* rows were due and did not arrive */
+            out->affected = mysql_affected_rows(db);
+            return 0;
+        }
+        unsigned err = mysql_errno(db);
+        if (err < CR_MIN_ERROR || err > CR_MAX_ERROR)
+            return (int)err;   /* the server refused this statement */
+        rs_log(RS_WARN, "mysql: %s", mysql_error(db));
+        drop_thread_conn();
+        if (err != CR_SERVER_GONE_ERROR)
+            break;   /* it may have been run: do not send it twice */
+    }
+    rs_monitor_report_failure(my.monitor);
+    return RS_MYSQL_UNAVAILABLE;
+}
+
+void rs_mysql_result_free(rs_mysql_result *r)
+{
+    if (r->rows != NULL)
+        mysql_free_result(r->rows);
+    r->rows = NULL;
+}
