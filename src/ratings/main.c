@@ -1,0 +1,36 @@
+/*
+ * main.c - the ratings service: product ratings in MySQL/MariaDB, votes
+ * checked against the catalogue.
+ */
+#include "handlers.h"
+#include "ratings_db.h"
+#include "rs_client.h"
+#include "rs_log.h"
+#include "rs_metrics.h"
+#include "rs_mysql.h"
+#include "rs_service.h"
+
+static const rs_route routes[] = {
+    {"GET", "/health",                 get_health,   RS_PARAM_ID, RS_RUN_INLINE},
+    {"GET", "/_health",                get_health,   RS_PARAM_ID, RS_RUN_INLINE},
+    {"GET", "/api/fetch/:sku",         fetch_rating, RS_PARAM_ID, RS_RUN_WORKER},
+    {"PUT", "/api/rate/:sku/:score",   rate_product, RS_PARAM_ID, RS_RUN_WORKER},
+};
+
+int main(void)
+{
+    rs_service_init("ratings");
+    ratings_handlers_init();
+    if (rs_mysql_init("mysql://ratings:secret@mysql:3306/ratings", ratings_prepare, NULL) != 0) {
+        rs_log(RS_ERROR, "cannot start the mysql client");
+        return 1;
+    }
+    rs_service_depend("mysql", rs_mysql_up, NULL);
+
+    int rc = rs_service_run(routes, RS_ARRAY_LEN(routes));
+
+    rs_mysql_shutdown();
+    rs_client_cleanup();
+    rs_metrics_reset();
+    return rc;
+}
