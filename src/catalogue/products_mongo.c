@@ -54,12 +54,7 @@ static bool create_indexes(mongoc_client_t *client, bson_error_t *err)
             "{", "key", "{", "name", BCON_UTF8("text"), "description", BCON_UTF8("text"), "}",
                  "name", BCON_UTF8("name_description_text"), "}",
         "]");
-    mongoc_database_t *db = mongoc_client_get_database(client, DB_NAME);
-    bool ok = cmd != NULL && db != NULL &&
-              mongoc_database_write_command_with_opts(db, cmd, NULL, NULL, err);
-    mongoc_database_destroy(db);
-    bson_destroy(cmd);
-    return ok;
+    return rs_mongo_write_command(client, DB_NAME, cmd, err);
 }
 
 /* Converts the seed to BSON documents; NULL when out of memory. */
@@ -88,9 +83,7 @@ static bson_t **seed_documents(json_t *seed, bson_error_t *err)
  * same moment makes some inserts duplicates, which is fine. */
 static bool seed_if_empty(mongoc_collection_t *coll, json_t *seed, bson_error_t *err)
 {
-    bson_t filter = BSON_INITIALIZER;
-    int64_t count = mongoc_collection_count_documents(coll, &filter, NULL, NULL, NULL, err);
-    bson_destroy(&filter);
+    int64_t count = rs_mongo_count(coll, err);
     if (count != 0)
         return count > 0;
     bson_t **docs = seed_documents(seed, err);

@@ -53,6 +53,25 @@ void rs_mongo_pool_free(mongoc_client_pool_t *pool)
     mongoc_cleanup();
 }
 
+bool rs_mongo_write_command(mongoc_client_t *client, const char *db, bson_t *cmd,
+                            bson_error_t *err)
+{
+    mongoc_database_t *database = mongoc_client_get_database(client, db);
+    bool ok = cmd != NULL && database != NULL &&
+              mongoc_database_write_command_with_opts(database, cmd, NULL, NULL, err);
+    mongoc_database_destroy(database);
+    bson_destroy(cmd);
+    return ok;
+}
+
+int64_t rs_mongo_count(mongoc_collection_t *coll, bson_error_t *err)
+{
+    bson_t filter = BSON_INITIALIZER;
+    int64_t n = mongoc_collection_count_documents(coll, &filter, NULL, NULL, NULL, err);
+    bson_destroy(&filter);
+    return n;
+}
+
 bool rs_mongo_ping(mongoc_client_t *client, bson_error_t *err)
 {
     bson_t *ping = BCON_NEW("ping", BCON_INT32(1));

@@ -20,5 +20,10 @@ mongoc_client_pool_t *rs_mongo_pool_new(const char *url, const char *appname);
 void                  rs_mongo_pool_free(mongoc_client_pool_t *pool);
 /* Runs {ping: 1} against the admin database. */
 bool                  rs_mongo_ping(mongoc_client_t *client, bson_error_t *err);
+/* Runs a write command (createIndexes, say) on database db; frees cmd. */
+bool                  rs_mongo_write_command(mongoc_client_t *client, const char *db,
+                                             bson_t *cmd, bson_error_t *err);
+/* The number of documents in coll; -1 on error. */
+int64_t               rs_mongo_count(mongoc_collection_t *coll, bson_error_t *err);
 
 #endif

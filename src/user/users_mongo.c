@@ -55,21 +55,14 @@ static bool unique_name_index(mongoc_client_t *client, const char *collection, b
             "{", "key", "{", "name", BCON_INT32(1), "}",
                  "name", BCON_UTF8("name_unique"), "unique", BCON_BOOL(true), "}",
         "]");
-    mongoc_database_t *db = mongoc_client_get_database(client, DB_NAME);
-    bool ok = cmd != NULL && db != NULL &&
-              mongoc_database_write_command_with_opts(db, cmd, NULL, NULL, err);
-    mongoc_database_destroy(db);
-    bson_destroy(cmd);
-    return ok;
+    return rs_mongo_write_command(client, DB_NAME, cmd, err);
 }
 
 /* Inserts the seed users, hashed, into an empty collection. Another
  * replica seeding at the same moment makes some inserts duplicates. */
 static bool seed_if_empty(mongo_users *s, mongoc_collection_t *users, bson_error_t *err)
 {
-    bson_t filter = BSON_INITIALIZER;
-    int64_t count = mongoc_collection_count_documents(users, &filter, NULL, NULL, NULL, err);
-    bson_destroy(&filter);
+    int64_t count = rs_mongo_count(users, err);
     if (count != 0)
         return count > 0;
     bool ok = true;

@@ -5,25 +5,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, parseMetrics, removeDir, sleep, startService, tempDir } from './lib/service.mjs';
+import { ROOT, call, parseMetrics, removeDir, sleep, startService, tempDir } from './lib/service.mjs';
 import { startRedis } from './lib/redis.mjs';
 
 const SEED = JSON.parse(readFileSync(path.join(ROOT, 'data/products.json'), 'utf8'));
 const product = (sku) => SEED.find((p) => p.sku === sku);
 const inStock = SEED.filter((p) => p.instock > 0);
 const outOfStock = SEED.filter((p) => p.instock === 0);
-
-async function call(svc, pathname, init) {
-  const res = await svc.fetch(pathname, init);
-  const text = await res.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: res.status, body };
-}
 
 const cents = (x) => Math.round(x * 100);
 

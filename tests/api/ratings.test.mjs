@@ -4,20 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { removeDir, sleep, startService, tempDir } from './lib/service.mjs';
+import { call, removeDir, sleep, startService, tempDir } from './lib/service.mjs';
 import { startMariaDB } from './lib/mariadb.mjs';
-
-async function call(svc, pathname, init) {
-  const res = await svc.fetch(pathname, init);
-  const text = await res.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: res.status, body };
-}
 
 const vote = (svc, sku, score) => call(svc, `/api/rate/${sku}/${score}`, { method: 'PUT' });
 

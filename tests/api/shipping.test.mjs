@@ -5,21 +5,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { parseMetrics, removeDir, sleep, startService, tempDir } from './lib/service.mjs';
+import { call, parseMetrics, removeDir, sleep, startService, tempDir } from './lib/service.mjs';
 import { startRedis } from './lib/redis.mjs';
 import { startMariaDB } from './lib/mariadb.mjs';
-
-async function call(svc, pathname, init) {
-  const res = await svc.fetch(pathname, init);
-  const text = await res.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: res.status, body };
-}
 
 // The distance the service must give, computed here independently.
 function haversineKm(lat1, lon1, lat2, lon2) {

@@ -180,3 +180,16 @@ export function parseMetrics(text) {
   }
   return samples;
 }
+
+// One request to a service: its status and its body, parsed when it is JSON.
+export async function call(svc, pathname, init) {
+  const res = await svc.fetch(pathname, init);
+  const text = await res.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body };
+}
