@@ -4,6 +4,7 @@
 #include "rs_config.h"
 
 #include <ctype.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,4 +106,63 @@ const char *rs_config_url(const char *name, const char *scheme, const char *def)
         config_fail(name, v, expected);
     }
     return v;
+}
+
+/* A part of the URL, decoded and copied; NULL when absent or empty. */
+static char *url_part(CURLU *u, CURLUPart part)
+{
+    char *value = NULL;
+    char *copy = NULL;
+    if (curl_url_get(u, part, &value, CURLU_URLDECODE) == CURLUE_OK && value[0] != '\0')
+        copy = strdup(value);
+    curl_free(value);
+    return copy;
+}
+
+static int split_url(const char *url, int default_port, rs_url *out)
+{
+    memset(out, 0, sizeof *out);
+    CURLU *u = curl_url();
+    if (u == NULL || curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK) {
+        curl_url_cleanup(u);
+        return -1;
+    }
+    char *host = url_part(u, CURLUPART_HOST);
+    char *port = url_part(u, CURLUPART_PORT);
+    char *path = url_part(u, CURLUPART_PATH);
+    out->user = url_part(u, CURLUPART_USER);
+    out->password = url_part(u, CURLUPART_PASSWORD);
+    curl_url_cleanup(u);
+    long p = default_port;
+    int rc = host != NULL && (port == NULL || rs_parse_long(port, 1, 65535, &p) == 0) ? 0 : -1;
+    out->port = (int)p;
+    size_t n = host != NULL ? strlen(host) : 0;
+    if (n > 2 && host[0] == '[' && host[n - 1] == ']')
+        out->host = strndup(host + 1, n - 2);
+    else
+        out->host = host != NULL ? strdup(host) : NULL;
+    out->path = strdup(path != NULL ? path + 1 : "");
+    free(host);
+    free(port);
+    free(path);
+    return rc == 0 && out->host != NULL && out->path != NULL ? 0 : -1;
+}
+
+void rs_config_url_parts(const char *name, const char *scheme, const char *def,
+                         int default_port, const char *form, rs_url *out)
+{
+    const char *url = rs_config_url(name, scheme, def);
+    if (split_url(url, default_port, out) != 0) {
+        rs_url_free(out);
+        config_fail(name, url, form);
+    }
+}
+
+void rs_url_free(rs_url *u)
+{
+    free(u->host);
+    free(u->user);
+    free(u->password);
+    free(u->path);
+    memset(u, 0, sizeof *u);
 }

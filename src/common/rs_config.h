@@ -20,6 +20,23 @@ bool        rs_config_bool(const char *name, bool def);
 /* A URL with the given scheme ("http", "redis", ...), or def when unset. */
 const char *rs_config_url(const char *name, const char *scheme, const char *def);
 
+/* A datastore URL split into its parts, percent-decoded; the strings are
+ * malloc'd, and user and password are NULL when the URL has none. */
+typedef struct rs_url {
+    char *host;       /* an IPv6 literal without its brackets */
+    int   port;       /* default_port when the URL names none */
+    char *user;
+    char *password;
+    char *path;       /* after the first '/'; "" when there is none */
+} rs_url;
+
+/* Reads setting `name` (or def) as a URL of `scheme` and splits it. A value
+ * that does not parse is a configuration error; `form` describes the
+ * expected form in the message ("redis://[:password@]host[:port][/db]"). */
+void rs_config_url_parts(const char *name, const char *scheme, const char *def,
+                         int default_port, const char *form, rs_url *out);
+void rs_url_free(rs_url *u);
+
 int rs_parse_long(const char *s, long min, long max, long *out);
 int rs_parse_bool(const char *s, bool *out);
 int rs_parse_url_scheme(const char *s, const char *scheme);

@@ -3,7 +3,6 @@
  */
 #include "rs_mysql.h"
 
-#include <curl/curl.h>
 #include <errmsg.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -26,49 +25,6 @@ static struct {
     MYSQL          *probe_conn;  /* the monitor's own */
     rs_monitor     *monitor;
 } my;
-
-static void bad_url(const char *url)
-{
-    fprintf(stderr, "configuration error: MYSQL_URL=\"%s\": expected mysql://user:password@host[:port]/database\n", url);
-    exit(RS_EXIT_CONFIG);
-}
-
-static char *url_part(CURLU *u, CURLUPart part, const char *def)
-{
-    char *value = NULL;
-    char *copy;
-    if (curl_url_get(u, part, &value, CURLU_URLDECODE) == CURLUE_OK && value[0] != '\0')
-        copy = strdup(value);
-    else
-        copy = def != NULL ? strdup(def) : NULL;
-    curl_free(value);
-    return copy;
-}
-
-static void parse_url(const char *url)
-{
-    CURLU *u = curl_url();
-    if (u == NULL || curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK)
-        bad_url(url);
-    my.host = url_part(u, CURLUPART_HOST, NULL);
-    my.user = url_part(u, CURLUPART_USER, "root");
-    my.password = url_part(u, CURLUPART_PASSWORD, "");
-    char *path = url_part(u, CURLUPART_PATH, "/");
-    char *port = url_part(u, CURLUPART_PORT, "3306");
-    curl_url_cleanup(u);
-    long p;
-    if (my.host == NULL || path == NULL || port == NULL || path[1] == '\0' ||
-        strchr(path + 1, '/') != NULL || rs_parse_long(port, 1, 65535, &p) != 0)
-        bad_url(url);
-    my.port = (unsigned)p;
-    my.database = strdup(path + 1);
-    free(path);
-    free(port);
-    if (my.user == NULL || my.password == NULL || my.database == NULL) {
-        fprintf(stderr, "out of memory\n");
-        exit(1);
-    }
-}
 
 int rs_mysql_exec(MYSQL *db, const char *sql)
 {
@@ -156,9 +112,23 @@ static void drop_thread_conn(void)
 
 int rs_mysql_init(const char *default_url, int (*prepare)(MYSQL *db, void *ctx), void *ctx)
 {
-    const char *url = rs_config_url("MYSQL_URL", "mysql", default_url);
+    rs_url url;
+    rs_config_url_parts("MYSQL_URL", "mysql", default_url, 3306,
+                        "mysql://user:password@host[:port]/database", &url);
+    if (url.path[0] == '\0' || strchr(url.path, '/') != NULL) {
+        fprintf(stderr, "configuration error: MYSQL_URL: name one database, as in mysql://user:password@host/shop\n");
+        exit(RS_EXIT_CONFIG);
+    }
+    my.host = url.host;
+    my.port = (unsigned)url.port;
+    my.user = url.user != NULL ? url.user : strdup("root");
+    my.password = url.password != NULL ? url.password : strdup("");
+    my.database = url.path;
+    if (my.user == NULL || my.password == NULL) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
     long timeout_ms = rs_config_int("MYSQL_TIMEOUT_MS", 2000, 100, 60000);
-    parse_url(url);
     my.timeout_s = (unsigned)((timeout_ms + 999) / 1000);
     my.prepare = prepare;
     my.ctx = ctx;

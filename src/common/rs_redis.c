@@ -3,7 +3,6 @@
  */
 #include "rs_redis.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -25,52 +24,6 @@ static struct {
     redisContext   *probe_conn;  /* the monitor's own */
     rs_monitor     *monitor;
 } redis;
-
-static void bad_url(const char *url)
-{
-    fprintf(stderr, "configuration error: REDIS_URL=\"%s\": expected redis://[:password@]host[:port][/db]\n", url);
-    exit(RS_EXIT_CONFIG);
-}
-
-/* Splits REDIS_URL with libcurl's URL parser. */
-static void parse_url(const char *url)
-{
-    CURLU *u = curl_url();
-    char *host = NULL, *port = NULL, *password = NULL, *path = NULL;
-    if (u == NULL || curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-        bad_url(url);
-    redis.port = 6379;
-    if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK) {
-        long p;
-        if (rs_parse_long(port, 1, 65535, &p) != 0)
-            bad_url(url);
-        redis.port = (int)p;
-    }
-    if (curl_url_get(u, CURLUPART_PASSWORD, &password, CURLU_URLDECODE) == CURLUE_OK && password[0] != '\0')
-        redis.password = strdup(password);
-    if (curl_url_get(u, CURLUPART_PATH, &path, 0) == CURLUE_OK && strcmp(path, "/") != 0) {
-        long db;
-        if (rs_parse_long(path + 1, 0, 1000, &db) != 0)
-            bad_url(url);
-        redis.db = (int)db;
-    }
-    /* IPv6 literals come back in brackets; hiredis wants them bare. */
-    size_t n = strlen(host);
-    if (n > 2 && host[0] == '[' && host[n - 1] == ']')
-        redis.host = strndup(host + 1, n - 2);
-    else
-        redis.host = strdup(host);
-    curl_free(host);
-    curl_free(port);
-    curl_free(password);
-    curl_free(path);
-    curl_url_cleanup(u);
-    if (redis.host == NULL) {
-        fprintf(stderr, "out of memory\n");
-        exit(1);
-    }
-}
 
 static bool reply_ok(redisReply *r)
 {
@@ -132,9 +85,21 @@ static bool ping(void *ctx)
 
 int rs_redis_init(void)
 {
-    const char *url = rs_config_url("REDIS_URL", "redis", "redis://redis:6379");
+    rs_url url;
+    rs_config_url_parts("REDIS_URL", "redis", "redis://redis:6379", 6379,
+                        "redis://[:password@]host[:port][/db]", &url);
+    long db = 0;
+    if (url.path[0] != '\0' && rs_parse_long(url.path, 0, 1000, &db) != 0) {
+        fprintf(stderr, "configuration error: REDIS_URL: \"%s\" is not a database number\n", url.path);
+        exit(RS_EXIT_CONFIG);
+    }
+    redis.host = url.host;
+    redis.port = url.port;
+    redis.password = url.password;
+    redis.db = (int)db;
+    free(url.user);
+    free(url.path);
     long timeout_ms = rs_config_int("REDIS_TIMEOUT_MS", 1000, 10, 60000);
-    parse_url(url);
     redis.timeout.tv_sec = timeout_ms / 1000;
     redis.timeout.tv_usec = (timeout_ms % 1000) * 1000;
     pthread_mutex_init(&redis.lock, NULL);

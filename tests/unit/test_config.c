@@ -207,9 +207,40 @@ static void test_config_url_default_and_value(void **state)
     unsetenv("RS_TEST_URL");
 }
 
+static void test_config_url_parts(void **state)
+{
+    (void)state;
+    rs_url u;
+    setenv("RS_TEST_URL", "mysql://shop:p%40ss@db.example:3307/cities", 1);
+    rs_config_url_parts("RS_TEST_URL", "mysql", NULL, 3306, "mysql://...", &u);
+    assert_string_equal(u.host, "db.example");
+    assert_int_equal(u.port, 3307);
+    assert_string_equal(u.user, "shop");
+    assert_string_equal(u.password, "p@ss");
+    assert_string_equal(u.path, "cities");
+    rs_url_free(&u);
+    assert_null(u.host);
+
+    setenv("RS_TEST_URL", "redis://[::1]", 1);
+    rs_config_url_parts("RS_TEST_URL", "redis", NULL, 6379, "redis://...", &u);
+    assert_string_equal(u.host, "::1");
+    assert_int_equal(u.port, 6379);
+    assert_null(u.user);
+    assert_null(u.password);
+    assert_string_equal(u.path, "");
+    rs_url_free(&u);
+
+    unsetenv("RS_TEST_URL");
+    rs_config_url_parts("RS_TEST_URL", "redis", "redis://cache:6390/2", 6379, "redis://...", &u);
+    assert_string_equal(u.host, "cache");
+    assert_int_equal(u.port, 6390);
+    assert_string_equal(u.path, "2");
+    rs_url_free(&u);
+}
+
 /* ---- exit status 2 on a bad value (in a child) ---- */
 
-typedef enum { READ_INT, READ_BOOL, READ_URL } reader;
+typedef enum { READ_INT, READ_BOOL, READ_URL, READ_URL_PARTS } reader;
 
 /* Forks a child that sets name=value and reads it with the given reader;
  * the child's stderr goes to err_fd (or /dev/null when -1). The child exits
@@ -230,8 +261,13 @@ static int run_child(reader which, const char *name, const char *value, int err_
             (void)rs_config_int(name, 10, 1, 100);
         else if (which == READ_BOOL)
             (void)rs_config_bool(name, false);
-        else
+        else if (which == READ_URL)
             (void)rs_config_url(name, "http", NULL);
+        else {
+            rs_url url;
+            rs_config_url_parts(name, "redis", "redis://x", 6379, "redis://host", &url);
+            rs_url_free(&url);
+        }
         _exit(0);
     }
     int status = 0;
@@ -279,6 +315,15 @@ static void test_config_url_bad_value_exits_2(void **state)
     assert_exit_status(run_child(READ_URL, "RS_TEST_URL", "http://cart:8080", -1), 0);
 }
 
+static void test_config_url_parts_bad_value_exits_2(void **state)
+{
+    (void)state;
+    assert_exit_status(run_child(READ_URL_PARTS, "RS_TEST_URL", "redis://", -1), RS_EXIT_CONFIG);
+    assert_exit_status(run_child(READ_URL_PARTS, "RS_TEST_URL", "redis://h:99999", -1), RS_EXIT_CONFIG);
+    assert_exit_status(run_child(READ_URL_PARTS, "RS_TEST_URL", "http://h", -1), RS_EXIT_CONFIG);
+    assert_exit_status(run_child(READ_URL_PARTS, "RS_TEST_URL", "redis://h:6390/0", -1), 0);
+}
+
 static void test_config_error_message_names_variable(void **state)
 {
     (void)state;
@@ -314,10 +359,12 @@ int main(void)
         cmocka_unit_test(test_config_int_default_and_value),
         cmocka_unit_test(test_config_bool_default_and_value),
         cmocka_unit_test(test_config_url_default_and_value),
+        cmocka_unit_test(test_config_url_parts),
         cmocka_unit_test(test_config_int_bad_value_exits_2),
         cmocka_unit_test(test_config_int_good_value_returns),
         cmocka_unit_test(test_config_bool_bad_value_exits_2),
         cmocka_unit_test(test_config_url_bad_value_exits_2),
+        cmocka_unit_test(test_config_url_parts_bad_value_exits_2),
         cmocka_unit_test(test_config_error_message_names_variable),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
