@@ -95,6 +95,14 @@ describe('shipping', () => {
     assert.deepEqual((await call(shipping, '/match/FR/lon')).body.filter((c) => c.code !== 'FR'), []);
   });
 
+  test('city lookups and prefix matches are index range scans', async () => {
+    const plan = (sql) => db.sql(`EXPLAIN ${sql}`);
+    assert.match(plan("SELECT * FROM cities.cities WHERE code = 'GB' ORDER BY name"), /\tby_code_city\t/);
+    const match = plan("SELECT * FROM cities.cities WHERE code = 'GB' AND city LIKE 'lon%' ORDER BY name LIMIT 10");
+    assert.match(match, /\trange\t/);
+    assert.match(match, /\tby_code_city\t/);
+  });
+
   test('GET /match: a UTF-8 prefix finds its city', async () => {
     const [code, name] = db.sql(
       "SELECT code, name FROM cities.cities WHERE name REGEXP '^[^ -~]' LIMIT 1").trim().split('\t');
