@@ -17,7 +17,8 @@
 
 typedef struct compiled_route {
     rs_route    route;
-    size_t      nsegments;
+    size_t      nsegments;                   /* the "*" of a wildcard not counted */
+    bool        wildcard;
     const char *segments[RS_MAX_SEGMENTS];   /* literal text, or ":name" */
     size_t      lengths[RS_MAX_SEGMENTS];
     char       *copy;                        /* the pattern, split in place */
@@ -72,6 +73,12 @@ static int compile_pattern(compiled_route *c)
     for (;;) {
         char *slash = strchr(p, '/');
         size_t len = slash ? (size_t)(slash - p) : strlen(p);
+        if (len == 1 && p[0] == '*') {
+            if (slash != NULL)
+                return -1;   /* only the last segment may be "*" */
+            c->wildcard = true;
+            return 0;
+        }
         if (c->nsegments == RS_MAX_SEGMENTS || len == 0)
             return -1;
         if (p[0] == ':' && (!valid_param_name(p + 1, len - 1) || ++nparams > RS_MAX_PARAMS))
@@ -159,9 +166,9 @@ static int split_path(const char *raw, rs_match *m, char **segments)
 
 static bool segments_fit(const compiled_route *c, char **segments, size_t n)
 {
-    if (c->nsegments != n)
+    if (c->wildcard ? n < c->nsegments : n != c->nsegments)
         return false;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < c->nsegments; i++) {
         const char *pat = c->segments[i];
         if (pat[0] == ':')
             continue;

@@ -1,7 +1,9 @@
 /*
  * rs_router.h - the route table: method + path pattern -> handler.
  *
- * Patterns are literal segments and parameters: "/add/:id/:sku/:qty".
+ * Patterns are literal segments and parameters: "/add/:id/:sku/:qty", and
+ * may end in a "*" segment for any rest of the path (as in /api/:service
+ * followed by that segment); the handler reads the rest from the raw path.
  * Matching works on the raw (still percent-encoded) path: the path is split
  * on '/', each segment is decoded on its own (so "%2F" stays inside its
  * segment), and a segment that decodes to a NUL byte, holds a bad escape, or
@@ -30,7 +32,8 @@ typedef enum { RS_RUN_WORKER, RS_RUN_INLINE } rs_run;
 
 typedef struct rs_route {
     const char   *method;     /* "GET", "POST", "PUT", "DELETE" */
-    const char   *pattern;    /* "/product/:sku" */
+    const char   *pattern;    /* "/product/:sku"; a last segment "*" matches
+                                 any rest of the path, even none */
     rs_handler    handler;
     rs_param_kind params;     /* how the ":name" segments are validated */
     rs_run        run;

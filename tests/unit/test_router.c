@@ -512,9 +512,50 @@ static void test_percent_decode_rejects(void **state)
     assert_int_equal(rs_percent_decode(s, 0), -1);
 }
 
+static void test_wildcard_matches_any_rest(void **state)
+{
+    (void)state;
+    rs_router *r = rs_router_new();
+    assert_non_null(r);
+    rs_route api = {"GET", "/api/:service/*", h_list, RS_PARAM_ID, RS_RUN_WORKER};
+    rs_route files = {"GET", "/*", h_root, RS_PARAM_ID, RS_RUN_WORKER};
+    assert_int_equal(rs_router_add(r, &api), 0);
+    assert_int_equal(rs_router_add(r, &files), 0);
+    rs_match m;
+    rs_router_match(r, "GET", "/api/cart/add/a/b/1", &m);
+    assert_int_equal(m.status, RS_MATCH_OK);
+    assert_ptr_equal(m.route->handler, h_list);
+    assert_string_equal(rs_match_param(&m, "service"), "cart");
+    rs_router_match(r, "GET", "/api/cart", &m);   /* the rest may be empty */
+    assert_ptr_equal(m.route->handler, h_list);
+    rs_router_match(r, "GET", "/", &m);
+    assert_ptr_equal(m.route->handler, h_root);
+    rs_router_match(r, "GET", "/css/site.css", &m);
+    assert_ptr_equal(m.route->handler, h_root);
+    rs_router_match(r, "GET", "/api/..%2Fx/y", &m);
+    assert_int_equal(m.status, RS_MATCH_BAD_PARAM);
+    rs_router_match(r, "GET", "/a/../b", &m);
+    assert_int_equal(m.status, RS_MATCH_BAD_PATH);
+    rs_router_match(r, "POST", "/css/site.css", &m);
+    assert_int_equal(m.status, RS_MATCH_BAD_METHOD);
+    rs_router_free(r);
+}
+
+static void test_wildcard_only_last(void **state)
+{
+    (void)state;
+    rs_router *r = rs_router_new();
+    assert_non_null(r);
+    rs_route inner = {"GET", "/a/*/b", h_list, RS_PARAM_ID, RS_RUN_WORKER};
+    assert_int_equal(rs_router_add(r, &inner), -1);
+    rs_router_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wildcard_matches_any_rest),
+        cmocka_unit_test(test_wildcard_only_last),
         cmocka_unit_test(test_literal_route),
         cmocka_unit_test(test_root_route),
         cmocka_unit_test(test_single_param),
