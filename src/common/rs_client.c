@@ -99,6 +99,11 @@ static struct curl_slist *request_headers(const rs_client_request *rq)
             goto fail;
         list = next;
     }
+    for (size_t i = 0; i < rq->nheaders; i++) {
+        if ((next = curl_slist_append(list, rq->headers[i])) == NULL)
+            goto fail;
+        list = next;
+    }
     if ((next = curl_slist_append(list, "Expect:")) == NULL)
         goto fail;
     return next;
@@ -150,9 +155,12 @@ static rs_client_result perform_once(CURL *h, const rs_client_request *rq,
     set_options(h, rq, headers, &out->body);
     CURLcode rc = curl_easy_perform(h);
     rs_client_result result = classify(rc);
-    if (result == RS_CLIENT_OK)
+    if (result == RS_CLIENT_OK) {
+        const char *type = NULL;
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
-    else
+        curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &type);
+        snprintf(out->content_type, sizeof out->content_type, "%s", type != NULL ? type : "");
+    } else
         rs_log(RS_WARN, "%s %s: %s", rq->method, rq->url, curl_easy_strerror(rc));
     return result;
 }
@@ -174,13 +182,14 @@ rs_client_result rs_client_call(const rs_client_request *rq, rs_client_response 
 {
     out->status = 0;
     out->body = (rs_buf)RS_BUF_INIT;
+    out->content_type[0] = '\0';
     CURL *h = thread_handle();
     struct curl_slist *headers = h ? request_headers(rq) : NULL;
     if (headers == NULL)
         return RS_CLIENT_ERROR;
     double started = rs_now();
     rs_client_result result = perform_once(h, rq, headers, out);
-    if (result == RS_CLIENT_CONNECT && is_idempotent(rq->method))
+    if (result == RS_CLIENT_CONNECT && is_idempotent(rq->method) && !rq->no_retry)
         result = perform_once(h, rq, headers, out);
     curl_slist_free_all(headers);
     observe(rq, result, out->status, started);

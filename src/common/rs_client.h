@@ -23,6 +23,7 @@ typedef enum {
 typedef struct rs_client_response {
     long   status;          /* HTTP status when RS_CLIENT_OK */
     rs_buf body;            /* answer body; free with rs_buf_free */
+    char   content_type[128];   /* "" when the answer named none */
 } rs_client_response;
 
 typedef struct rs_client_request {
@@ -33,6 +34,9 @@ typedef struct rs_client_request {
     size_t      body_len;
     const char *content_type;   /* for the body; NULL = application/json */
     long        timeout_ms;     /* 0 = the default (CLIENT_TIMEOUT_MS) */
+    const char *const *headers; /* more "Name: value" lines, or NULL */
+    size_t      nheaders;
+    int         no_retry;       /* 1: never try a failed connect again */
 } rs_client_request;
 
 /* Reads CLIENT_CONNECT_TIMEOUT_MS and CLIENT_TIMEOUT_MS; once, at start. */

@@ -35,7 +35,7 @@
 #include "rs_trace.h"
 #include "rs_workers.h"
 
-#define MAX_EXTRA_HEADERS 8
+#define MAX_EXTRA_HEADERS 12
 /* Per connection: request line, headers and read buffer must fit. libmicrohttpd
  * clears it for every request, so it costs time as well as memory. */
 #define CONNECTION_MEMORY (16 * 1024)
@@ -129,6 +129,41 @@ const char *rs_req_query(rs_request *req, const char *name)
     s->next = req->owned;
     req->owned = s;
     return s->text;
+}
+
+static enum MHD_Result append_argument(void *cls, enum MHD_ValueKind kind,
+                                       const char *key, const char *value)
+{
+    (void)kind;
+    rs_buf *out = cls;
+    if (out->len > 0)
+        rs_buf_puts(out, "&");
+    rs_buf_puts(out, key);
+    if (value != NULL) {
+        rs_buf_puts(out, "=");
+        rs_buf_puts(out, value);
+    }
+    return MHD_YES;
+}
+
+void rs_req_query_string(const rs_request *req, rs_buf *out)
+{
+    /* keep_escapes left keys and values encoded, as the client sent them. */
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, append_argument, out);
+}
+
+void rs_req_client_ip(const rs_request *req, char *out, size_t size)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = '\0';
+    if (info == NULL || info->client_addr == NULL)
+        return;
+    const struct sockaddr *sa = info->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)size);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)size);
 }
 
 const char *rs_req_body(const rs_request *req, size_t *len)

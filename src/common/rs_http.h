@@ -21,6 +21,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "rs_buf.h"
 #include "rs_router.h"
 
 #define RS_BODY_MAX (64 * 1024)
@@ -32,6 +33,10 @@ const char *rs_req_param(const rs_request *req, const char *name);
 const char *rs_req_header(const rs_request *req, const char *name);
 const char *rs_req_query(rs_request *req, const char *name);         /* decoded */
 const char *rs_req_body(const rs_request *req, size_t *len);
+/* Appends the query string as it came ("a=1&b=x%20y"), without the '?'. */
+void        rs_req_query_string(const rs_request *req, rs_buf *out);
+/* The client's address, as text ("127.0.0.1", "::1"); "" when unknown. */
+void        rs_req_client_ip(const rs_request *req, char *out, size_t size);
 /* Parses the body as a JSON object; on failure answers 400 and returns NULL. */
 json_t     *rs_req_json(rs_request *req);
 

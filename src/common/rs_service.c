@@ -187,17 +187,18 @@ static rs_router *build_router(const rs_route *routes, size_t n)
     rs_router *router = rs_router_new();
     if (router == NULL)
         return NULL;
+    /* The built-in routes first, so that a service's catch-all cannot hide them. */
     int failed = 0;
+    if (!has_route(routes, n, "/health"))
+        failed |= rs_router_add(router, &health) != 0;
+    failed |= rs_router_add(router, &ready) != 0;
+    failed |= rs_router_add(router, &metrics) != 0;
     for (size_t i = 0; i < n; i++) {
         if (rs_router_add(router, &routes[i]) != 0) {
             rs_log(RS_ERROR, "bad route %s %s", routes[i].method, routes[i].pattern);
             failed = 1;
         }
     }
-    if (!has_route(routes, n, "/health"))
-        failed |= rs_router_add(router, &health) != 0;
-    failed |= rs_router_add(router, &ready) != 0;
-    failed |= rs_router_add(router, &metrics) != 0;
     if (failed) {
         rs_router_free(router);
         return NULL;
