@@ -1,0 +1,39 @@
+/*
+ * main.c - the web service: the storefront's files and the gateway that
+ * passes /api/<service>/<rest> on to each service.
+ */
+#include <stdio.h>
+
+#include "proxy.h"
+#include "rs_client.h"
+#include "rs_config.h"
+#include "rs_log.h"
+#include "rs_metrics.h"
+#include "rs_service.h"
+#include "static_files.h"
+#include "upstreams.h"
+
+static const rs_route routes[] = {
+    {"GET",    "/api/:service/*", proxy,        RS_PARAM_ID, RS_RUN_WORKER},
+    {"POST",   "/api/:service/*", proxy,        RS_PARAM_ID, RS_RUN_WORKER},
+    {"PUT",    "/api/:service/*", proxy,        RS_PARAM_ID, RS_RUN_WORKER},
+    {"DELETE", "/api/:service/*", proxy,        RS_PARAM_ID, RS_RUN_WORKER},
+    {"GET",    "/*",              serve_static, RS_PARAM_ID, RS_RUN_INLINE},
+};
+
+int main(void)
+{
+    rs_service_init("web");
+    upstreams_init();
+    proxy_init();
+    if (static_files_load(rs_config_str("UI_DIR", RS_UI_DIR)) != 0)
+        return 1;
+
+    int rc = rs_service_run(routes, RS_ARRAY_LEN(routes));
+
+    static_files_free();
+    upstreams_free();
+    rs_client_cleanup();
+    rs_metrics_reset();
+    return rc;
+}
