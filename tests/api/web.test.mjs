@@ -1,0 +1,244 @@
+// web.test.mjs - black-box tests of the web gateway: every /api/<service>/
+// prefix reaches that service (the classic shop's misrouting bug, caught
+// for good), requests and answers pass through whole, replicas are tried
+// in turn and a dead one passed over, 502/504 when upstreams fail, and the
+// storefront's files: MIME types, ETag/304, gzip, caching, security
+// headers, and no way out of the UI directory.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import {
+  call, freePort, parseMetrics, rawRequest, removeDir, startService, tempDir,
+} from './lib/service.mjs';
+
+const SERVICES = ['catalogue', 'user', 'cart', 'shipping', 'ratings', 'payment'];
+
+// An upstream that answers with what it received, and says who it is.
+async function startEcho(name) {
+  const echo = { name, connections: 0, requests: 0 };
+  echo.server = http.createServer((req, res) => {
+    echo.requests++;
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      if (req.url.startsWith('/slow')) {
+        setTimeout(() => res.end('late'), 3000);
+        return;
+      }
+      if (req.url.startsWith('/teapot')) {
+        res.writeHead(418, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('short and stout');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ name, method: req.method, url: req.url, headers: req.headers, body }));
+    });
+  });
+  echo.server.on('connection', () => { echo.connections++; });
+  echo.port = await freePort();
+  await new Promise((resolve) => echo.server.listen(echo.port, '127.0.0.1', resolve));
+  echo.url = `http://127.0.0.1:${echo.port}`;
+  echo.close = () => new Promise((resolve) => {
+    echo.server.closeAllConnections();
+    echo.server.close(resolve);
+  });
+  return echo;
+}
+
+function makeUi(dir) {
+  mkdirSync(path.join(dir, 'js'));
+  mkdirSync(path.join(dir, 'images'));
+  writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Robot Shop</title><h1>Robots</h1>\n');
+  writeFileSync(path.join(dir, 'style.css'), 'body { margin: 0; }\n'.repeat(40));
+  writeFileSync(path.join(dir, 'js', 'app.1a2b3c4d.js'), 'export const shop = "robots";\n'.repeat(40));
+  writeFileSync(path.join(dir, 'images', 'placeholder.svg'), '<svg xmlns="http://www.w3.org/2000/svg"></svg>\n');
+  writeFileSync(path.join(dir, 'images', 'robot.png'), Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]));
+  symlinkSync('/etc/passwd', path.join(dir, 'passwd'));
+  writeFileSync(path.join(dir, '.hidden'), 'secret');
+}
+
+describe('web gateway', () => {
+  const echoes = {};
+  let web, dir, spare;
+
+  before(async () => {
+    dir = tempDir();
+    makeUi(dir);
+    for (const s of SERVICES) echoes[s] = await startEcho(s);
+    spare = await startEcho('catalogue-2');
+    const env = { UI_DIR: dir, CLIENT_TIMEOUT_MS: '1000' };
+    for (const s of SERVICES) env[`${s.toUpperCase()}_URL`] = echoes[s].url;
+    env.CATALOGUE_URL = `${echoes.catalogue.url},${spare.url}`;
+    web = await startService('web', env);
+  });
+
+  after(async () => {
+    await web?.stop();
+    for (const e of [...Object.values(echoes), spare]) await e?.close();
+    removeDir(dir);
+  });
+
+  test('every /api/<service>/ prefix reaches that service, prefix stripped', async () => {
+    for (const s of SERVICES) {
+      const r = await call(web, `/api/${s}/some/path/x1?q=a%20b&flag`);
+      assert.equal(r.status, 200, s);
+      assert.match(r.body.name, new RegExp(`^${s}`), `${s} went to ${r.body.name}`);
+      assert.equal(r.body.url, '/some/path/x1?q=a%20b&flag', s);
+    }
+    assert.equal((await call(web, '/api/cart')).body.url, '/');
+    assert.deepEqual(await call(web, '/api/dispatch/health'), { status: 404, body: { error: 'no such service' } });
+  });
+
+  test('method, body and headers pass through; X-Forwarded-For and traceparent added', async () => {
+    const traceId = '0af7651916cd43dd8448eb211c80319c';
+    const r = await call(web, '/api/cart/shipping/abc', {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json', authorization: 'Bearer t0ken', cookie: 'session=42',
+        'x-forwarded-for': '203.0.113.7', traceparent: `00-${traceId}-b7ad6b7169203331-01`,
+        'x-private': 'not passed',
+      },
+      body: '{"distance":1,"cost":2,"location":"Oslo"}',
+    });
+    assert.equal(r.body.method, 'POST');
+    assert.equal(r.body.body, '{"distance":1,"cost":2,"location":"Oslo"}');
+    assert.equal(r.body.headers['content-type'], 'application/json');
+    assert.equal(r.body.headers.authorization, 'Bearer t0ken');
+    assert.equal(r.body.headers.cookie, 'session=42');
+    assert.equal(r.body.headers['x-forwarded-for'], '203.0.113.7, 127.0.0.1');
+    assert.match(r.body.headers.traceparent, new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    assert.equal(r.body.headers['x-private'], undefined);
+    for (const method of ['PUT', 'DELETE']) {
+      const m = await call(web, '/api/ratings/api/rate/RB-1/5', { method });
+      assert.equal(m.body.method, method);
+    }
+  });
+
+  test("the upstream's status, type and body come back as they were", async () => {
+    const res = await web.fetch('/api/user/teapot');
+    assert.equal(res.status, 418);
+    assert.equal(res.headers.get('content-type'), 'text/plain; charset=utf-8');
+    assert.equal(await res.text(), 'short and stout');
+  });
+
+  test('upstream connections are kept alive and reused', async () => {
+    const before = echoes.shipping.connections;
+    for (let i = 0; i < 60; i++) await call(web, '/api/shipping/codes');
+    assert.ok(echoes.shipping.connections - before <= 16,
+      `${echoes.shipping.connections - before} connections for 60 requests`);
+  });
+
+  test('replicas are taken in turn', async () => {
+    const names = new Set();
+    for (let i = 0; i < 10; i++) names.add((await call(web, '/api/catalogue/products')).body.name);
+    assert.deepEqual([...names].sort(), ['catalogue', 'catalogue-2']);
+  });
+
+  test('a dead replica: idempotent requests go to the other, without errors', async () => {
+    const port = spare.port;
+    await spare.close();
+    try {
+      for (let i = 0; i < 20; i++) {
+        const r = await call(web, `/api/catalogue/product/RB-${i}`);
+        assert.equal(r.status, 200, `request ${i}`);
+        assert.equal(r.body.name, 'catalogue');
+      }
+      const metrics = parseMetrics(await (await web.fetch('/metrics')).text());
+      const answered = metrics.find((s) => s.name === 'gateway_upstream_requests_total' &&
+        s.labels.service === 'catalogue' && s.labels.outcome === 'answered');
+      assert.ok(answered.value >= 20);
+    } finally {
+      spare = await startEcho('catalogue-2');
+      spare.server.close();
+      await new Promise((resolve) => spare.server.listen(port, '127.0.0.1', resolve));
+      spare.port = port;
+    }
+  });
+
+  test('upstream refused everywhere: 502; too slow: 504; both JSON', async () => {
+    const port = echoes.payment.port;
+    await echoes.payment.close();
+    try {
+      assert.deepEqual(await call(web, '/api/payment/pay/x', { method: 'POST', body: '{}' }),
+        { status: 502, body: { error: 'service unreachable' } });
+    } finally {
+      echoes.payment = await startEcho('payment');
+      echoes.payment.server.close();
+      await new Promise((resolve) => echoes.payment.server.listen(port, '127.0.0.1', resolve));
+    }
+    const t0 = performance.now();
+    assert.deepEqual(await call(web, '/api/user/slow'), { status: 504, body: { error: 'service timed out' } });
+    assert.ok(performance.now() - t0 < 2500);
+  });
+
+  test('/metrics labels API calls by route pattern and upstream', async () => {
+    await (await web.fetch('/style.css')).text();
+    const text = await (await web.fetch('/metrics')).text();
+    const samples = parseMetrics(text);
+    assert.ok(samples.some((s) => s.name === 'http_server_requests_total' && s.labels.route === '/api/:service/*'));
+    assert.ok(samples.some((s) => s.name === 'http_server_requests_total' && s.labels.route === '/*'));
+    assert.ok(samples.some((s) => s.name === 'http_client_request_duration_seconds_count' && s.labels.peer === 'cart'));
+    assert.ok(!text.includes('/api/cart/shipping/abc'));
+  });
+
+  test('static files: MIME types, caching, security headers on HTML', async () => {
+    const html = await web.fetch('/');
+    assert.equal(html.status, 200);
+    assert.equal(html.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.equal(html.headers.get('cache-control'), 'no-cache');
+    assert.match(html.headers.get('content-security-policy'), /default-src 'self'/);
+    assert.doesNotMatch(html.headers.get('content-security-policy'), /unsafe-inline/);
+    assert.equal(html.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(html.headers.get('referrer-policy'), 'strict-origin-when-cross-origin');
+    assert.match(await html.text(), /<h1>Robots<\/h1>/);
+    const js = await web.fetch('/js/app.1a2b3c4d.js');
+    assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.equal(js.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    const css = await web.fetch('/style.css');
+    assert.equal(css.headers.get('content-type'), 'text/css; charset=utf-8');
+    assert.equal(css.headers.get('cache-control'), 'public, max-age=300');
+    assert.equal((await web.fetch('/images/robot.png')).headers.get('content-type'), 'image/png');
+  });
+
+  test('ETag and If-None-Match give 304', async () => {
+    const first = await web.fetch('/style.css');
+    const etag = first.headers.get('etag');
+    assert.match(etag, /^"[0-9a-f]{16}"$/);
+    const again = await web.fetch('/style.css', { headers: { 'if-none-match': etag } });
+    assert.equal(again.status, 304);
+    assert.equal(await again.text(), '');
+    assert.equal((await web.fetch('/style.css', { headers: { 'if-none-match': '"other"' } })).status, 200);
+  });
+
+  test('gzip for text when the client accepts it', async () => {
+    const raw = await rawRequest(web.port,
+      'GET /style.css HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip, br\r\nConnection: close\r\n\r\n');
+    const [head, ...rest] = raw.split('\r\n\r\n');
+    assert.match(head, /Content-Encoding: gzip/i);
+    assert.match(head, /Vary: Accept-Encoding/i);
+    const body = Buffer.from(rest.join('\r\n\r\n'), 'latin1');
+    assert.equal(gunzipSync(body).toString(), 'body { margin: 0; }\n'.repeat(40));
+    const plain = await rawRequest(web.port, 'GET /style.css HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.doesNotMatch(plain, /Content-Encoding/i);
+  });
+
+  test('no path leads out of the UI directory', async () => {
+    for (const target of ['/../../etc/passwd', '/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fetc%2fpasswd',
+      '/js/..%2f..%2f..%2fetc/passwd', '/passwd', '/.hidden', '/images/../../etc/passwd', '/%00']) {
+      const raw = await rawRequest(web.port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      assert.match(raw, /^HTTP\/1\.1 (400|404) /, target);
+      assert.doesNotMatch(raw, /root:|secret/, target);
+    }
+  });
+
+  test('an unknown image falls back to the placeholder; other unknown paths are 404', async () => {
+    const img = await web.fetch('/images/RB-UNKNOWN-1.svg');
+    assert.equal(img.status, 200);
+    assert.equal(img.headers.get('content-type'), 'image/svg+xml');
+    assert.match(await img.text(), /<svg/);
+    assert.deepEqual(await call(web, '/nowhere.html'), { status: 404, body: { error: 'not found' } });
+  });
+});
