@@ -411,6 +411,21 @@ describe('catalogue configuration and lifecycle', () => {
     }
   });
 
+  test('a port already taken is an error at start, never shared', async () => {
+    const dir = tempDir();
+    const first = await startService('catalogue', { DOCSTORE_PATH: path.join(dir, 'c.db') });
+    try {
+      const r = await runToExit(binary('catalogue'), {
+        PATH: process.env.PATH, PORT: String(first.port), BIND: '127.0.0.1', DOCSTORE_PATH: path.join(dir, 'd.db'),
+      });
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /cannot listen/);
+    } finally {
+      await first.stop();
+      removeDir(dir);
+    }
+  });
+
   test('the port is free again after a clean stop', async () => {
     const dir = tempDir();
     const port = await freePort();
