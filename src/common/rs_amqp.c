@@ -1,0 +1,637 @@
+/*
+ * rs_amqp.c - RabbitMQ connections, the confirming publisher and its
+ * monitor (see rs_amqp.h).
+ */
+#include "rs_amqp.h"
+
+#include <amqp_tcp_socket.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rs_backoff.h"
+#include "rs_config.h"
+#include "rs_log.h"
+#include "rs_service.h"
+#include "rs_trace.h"
+
+#define UP_INTERVAL_MS   1000
+#define DOWN_INTERVAL_MS 100     /* how often the monitor asks rs_backoff */
+
+static struct {
+    char           *host;
+    int             port;
+    char           *user;
+    char           *password;
+    char           *vhost;
+    long            timeout_ms;
+    struct timeval  timeout;
+    int             heartbeat_s;
+
+    /* the publisher */
+    rs_backoff      broker;
+    atomic_bool     reported_up;   /* what the log last said */
+    pthread_key_t   key;
+    bool            key_made;
+    pthread_mutex_t lock;          /* the monitor's sleep */
+    pthread_cond_t  wake;
+    bool            stopping;
+    bool            started;
+    pthread_t       monitor;
+} amqp;
+
+/* ---- settings ---- */
+
+static void bad_url(const char *url)
+{
+    fprintf(stderr, "configuration error: AMQP_URL=\"%s\": expected "
+            "amqp://[user[:password]@]host[:port][/vhost]\n", url);
+    exit(RS_EXIT_CONFIG);
+}
+
+static char *dup_or_die(const char *s)
+{
+    char *d = strdup(s);
+    if (d == NULL) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    return d;
+}
+
+/* Splits AMQP_URL with libcurl's URL parser. */
+static void parse_url(const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL, *port = NULL, *user = NULL, *password = NULL, *path = NULL;
+    char *query = NULL;
+    if (u == NULL) {
+        fprintf(stderr, "out of memory\n");
+        exit(1);
+    }
+    if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0')
+        bad_url(url);
+    if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK)
+        bad_url(url);   /* no options are understood: refuse rather than ignore */
+    amqp.port = 5672;
+    if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK) {
+        long p;
+        if (rs_parse_long(port, 1, 65535, &p) != 0)
+            bad_url(url);
+        amqp.port = (int)p;
+    }
+    if (curl_url_get(u, CURLUPART_USER, &user, CURLU_URLDECODE) == CURLUE_OK && user[0] != '\0')
+        amqp.user = dup_or_die(user);
+    else
+        amqp.user = dup_or_die("guest");
+    if (curl_url_get(u, CURLUPART_PASSWORD, &password, CURLU_URLDECODE) == CURLUE_OK)
+        amqp.password = dup_or_die(password);
+    else
+        amqp.password = dup_or_die("guest");
+    /* The vhost is the path without its '/', percent-decoded ("%2F" is
+     * "/"); none or an empty one means the default vhost "/". */
+    if (curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) == CURLUE_OK &&
+        path[0] == '/' && path[1] != '\0')
+        amqp.vhost = dup_or_die(path + 1);
+    else
+        amqp.vhost = dup_or_die("/");
+    /* IPv6 literals come back in brackets; the socket layer wants them bare. */
+    size_t n = strlen(host);
+    if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+        host[n - 1] = '\0';
+        amqp.host = dup_or_die(host + 1);
+    } else {
+        amqp.host = dup_or_die(host);
+    }
+    curl_free(host);
+    curl_free(port);
+    curl_free(user);
+    curl_free(password);
+    curl_free(path);
+    curl_free(query);
+    curl_url_cleanup(u);
+}
+
+void rs_amqp_init(void)
+{
+    const char *url = rs_config_url("AMQP_URL", "amqp", "amqp://guest:guest@rabbitmq:5672/");
+    amqp.timeout_ms = rs_config_int("AMQP_TIMEOUT_MS", 2000, 10, 600000);
+    amqp.heartbeat_s = (int)rs_config_int("AMQP_HEARTBEAT_S", 30, 0, 3600);
+    parse_url(url);
+    amqp.timeout.tv_sec = amqp.timeout_ms / 1000;
+    amqp.timeout.tv_usec = (amqp.timeout_ms % 1000) * 1000;
+}
+
+long rs_amqp_timeout_ms(void)
+{
+    return amqp.timeout_ms;
+}
+
+/* ---- connections ---- */
+
+static void log_reply(rs_log_level level, amqp_rpc_reply_t r, const char *what)
+{
+    switch (r.reply_type) {
+    case AMQP_RESPONSE_NORMAL:
+        return;
+    case AMQP_RESPONSE_NONE:
+        rs_log(level, "rabbitmq: %s: no reply", what);
+        return;
+    case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+        rs_log(level, "rabbitmq: %s: %s", what, amqp_error_string2(r.library_error));
+        return;
+    case AMQP_RESPONSE_SERVER_EXCEPTION:
+        if (r.reply.id == AMQP_CONNECTION_CLOSE_METHOD && r.reply.decoded != NULL) {
+            const amqp_connection_close_t *c = r.reply.decoded;
+            rs_log(level, "rabbitmq: %s: connection closed by the broker: %u %.*s", what,
+                   c->reply_code, (int)c->reply_text.len, (const char *)c->reply_text.bytes);
+        } else if (r.reply.id == AMQP_CHANNEL_CLOSE_METHOD && r.reply.decoded != NULL) {
+            const amqp_channel_close_t *c = r.reply.decoded;
+            rs_log(level, "rabbitmq: %s: channel closed by the broker: %u %.*s", what,
+                   c->reply_code, (int)c->reply_text.len, (const char *)c->reply_text.bytes);
+        } else {
+            rs_log(level, "rabbitmq: %s: unexpected method 0x%08x", what, (unsigned)r.reply.id);
+        }
+        return;
+    }
+}
+
+bool rs_amqp_reply_ok(amqp_rpc_reply_t r, const char *what)
+{
+    log_reply(RS_WARN, r, what);
+    return r.reply_type == AMQP_RESPONSE_NORMAL;
+}
+
+/* For the steps of a connection: a broker that is not there is expected
+ * while it is down (debug, the callers log the outage once); a broker that
+ * refuses us (bad credentials, vhost, a conflicting queue) is an error. */
+static bool connect_step_ok(amqp_rpc_reply_t r, const char *what)
+{
+    bool refused = r.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION;
+    log_reply(refused ? RS_ERROR : RS_DEBUG, r, what);
+    return r.reply_type == AMQP_RESPONSE_NORMAL;
+}
+
+void rs_amqp_answer_close(amqp_connection_state_t c, const amqp_frame_t *frame)
+{
+    if (frame->frame_type != AMQP_FRAME_METHOD)
+        return;
+    if (frame->payload.method.id == AMQP_CHANNEL_CLOSE_METHOD) {
+        amqp_channel_close_ok_t ok = {0};
+        amqp_send_method(c, frame->channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
+    } else if (frame->payload.method.id == AMQP_CONNECTION_CLOSE_METHOD) {
+        amqp_connection_close_ok_t ok = {0};
+        amqp_send_method(c, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
+    }
+}
+
+static bool declare_topology(amqp_connection_state_t c)
+{
+    amqp_exchange_declare(c, RS_AMQP_CHANNEL, amqp_cstring_bytes(RS_AMQP_EXCHANGE),
+                          amqp_cstring_bytes("direct"), 0, 1, 0, 0, amqp_empty_table);
+    if (!connect_step_ok(amqp_get_rpc_reply(c), "declaring exchange " RS_AMQP_EXCHANGE))
+        return false;
+    amqp_queue_declare(c, RS_AMQP_CHANNEL, amqp_cstring_bytes(RS_AMQP_QUEUE), 0, 1, 0, 0,
+                       amqp_empty_table);
+    if (!connect_step_ok(amqp_get_rpc_reply(c), "declaring queue " RS_AMQP_QUEUE))
+        return false;
+    amqp_queue_bind(c, RS_AMQP_CHANNEL, amqp_cstring_bytes(RS_AMQP_QUEUE),
+                    amqp_cstring_bytes(RS_AMQP_EXCHANGE), amqp_cstring_bytes(RS_AMQP_ROUTING_KEY),
+                    amqp_empty_table);
+    return connect_step_ok(amqp_get_rpc_reply(c), "binding queue " RS_AMQP_QUEUE);
+}
+
+amqp_connection_state_t rs_amqp_connect(const char *name)
+{
+    amqp_connection_state_t c = amqp_new_connection();
+    if (c == NULL) {
+        rs_log(RS_ERROR, "rabbitmq: out of memory");
+        return NULL;
+    }
+    amqp_socket_t *s = amqp_tcp_socket_new(c);
+    if (s == NULL) {
+        rs_log(RS_ERROR, "rabbitmq: cannot make a socket");
+        amqp_destroy_connection(c);
+        return NULL;
+    }
+    int rc = amqp_socket_open_noblock(s, amqp.host, amqp.port, &amqp.timeout);
+    if (rc != AMQP_STATUS_OK) {
+        rs_log(RS_DEBUG, "rabbitmq: connecting to %s:%d: %s", amqp.host, amqp.port,
+               amqp_error_string2(rc));
+        amqp_destroy_connection(c);
+        return NULL;
+    }
+    if (amqp_set_handshake_timeout(c, &amqp.timeout) != AMQP_STATUS_OK ||
+        amqp_set_rpc_timeout(c, &amqp.timeout) != AMQP_STATUS_OK) {
+        amqp_destroy_connection(c);
+        return NULL;
+    }
+    /* Our name for the broker's connection list, and the capabilities that
+     * make it tell us when it cancels our consumer or blocks publishers. */
+    amqp_table_entry_t caps[] = {
+        {amqp_cstring_bytes("consumer_cancel_notify"),
+         {.kind = AMQP_FIELD_KIND_BOOLEAN, .value = {.boolean = 1}}},
+        {amqp_cstring_bytes("connection.blocked"),
+         {.kind = AMQP_FIELD_KIND_BOOLEAN, .value = {.boolean = 1}}},
+    };
+    amqp_table_entry_t props[] = {
+        {amqp_cstring_bytes("connection_name"),
+         {.kind = AMQP_FIELD_KIND_UTF8, .value = {.bytes = amqp_cstring_bytes(name)}}},
+        {amqp_cstring_bytes("capabilities"),
+         {.kind = AMQP_FIELD_KIND_TABLE,
+          .value = {.table = {(int)RS_ARRAY_LEN(caps), caps}}}},
+    };
+    amqp_table_t client_props = {(int)RS_ARRAY_LEN(props), props};
+    amqp_rpc_reply_t r = amqp_login_with_properties(c, amqp.vhost, 0, AMQP_DEFAULT_FRAME_SIZE,
+                                                    amqp.heartbeat_s, &client_props,
+                                                    AMQP_SASL_METHOD_PLAIN, amqp.user,
+                                                    amqp.password);
+    if (!connect_step_ok(r, "login")) {
+        amqp_destroy_connection(c);
+        return NULL;
+    }
+    amqp_channel_open(c, RS_AMQP_CHANNEL);
+    if (!connect_step_ok(amqp_get_rpc_reply(c), "opening a channel") || !declare_topology(c)) {
+        amqp_destroy_connection(c);
+        return NULL;
+    }
+    return c;
+}
+
+void rs_amqp_close(amqp_connection_state_t c, bool graceful)
+{
+    if (c == NULL)
+        return;
+    if (graceful) {
+        amqp_rpc_reply_t r = amqp_channel_close(c, RS_AMQP_CHANNEL, AMQP_REPLY_SUCCESS);
+        if (r.reply_type == AMQP_RESPONSE_NORMAL)
+            amqp_connection_close(c, AMQP_REPLY_SUCCESS);
+    }
+    amqp_destroy_connection(c);
+}
+
+/* ---- the broker's state, for /ready ---- */
+
+static void note(bool ok)
+{
+    rs_backoff_note(&amqp.broker, ok);
+    bool was = atomic_exchange(&amqp.reported_up, ok);
+    if (was && !ok)
+        rs_log(RS_WARN, "rabbitmq at %s:%d is not answering", amqp.host, amqp.port);
+    else if (!was && ok)
+        rs_log(RS_INFO, "rabbitmq at %s:%d is answering", amqp.host, amqp.port);
+}
+
+bool rs_amqp_up(void *unused)
+{
+    (void)unused;
+    return rs_backoff_up(&amqp.broker);
+}
+
+/* The monitor's check: its own connection alive, the queue still there. A
+ * fresh connection has just declared the topology; an old one asks for the
+ * queue passively (which also keeps its heartbeats going). */
+static bool check(amqp_connection_state_t *c)
+{
+    if (*c != NULL) {
+        amqp_queue_declare(*c, RS_AMQP_CHANNEL, amqp_cstring_bytes(RS_AMQP_QUEUE), 1, 1, 0, 0,
+                           amqp_empty_table);
+        amqp_rpc_reply_t r = amqp_get_rpc_reply(*c);
+        if (r.reply_type == AMQP_RESPONSE_NORMAL) {
+            amqp_maybe_release_buffers(*c);
+            return true;
+        }
+        log_reply(RS_DEBUG, r, "checking queue " RS_AMQP_QUEUE);
+        rs_amqp_close(*c, false);
+        *c = NULL;
+    }
+    *c = rs_amqp_connect("monitor");
+    return *c != NULL;
+}
+
+static void wait_ms(long ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&amqp.wake, &amqp.lock, &until);
+}
+
+static void *monitor(void *arg)
+{
+    amqp_connection_state_t c = arg;
+    pthread_mutex_lock(&amqp.lock);
+    while (!amqp.stopping) {
+        wait_ms(rs_backoff_up(&amqp.broker) ? UP_INTERVAL_MS : DOWN_INTERVAL_MS);
+        if (amqp.stopping)
+            break;
+        pthread_mutex_unlock(&amqp.lock);
+        if (rs_backoff_due(&amqp.broker))
+            note(check(&c));
+        pthread_mutex_lock(&amqp.lock);
+    }
+    pthread_mutex_unlock(&amqp.lock);
+    rs_amqp_close(c, true);
+    return NULL;
+}
+
+/* ---- the publisher's connections, one per thread ---- */
+
+typedef struct publisher {
+    amqp_connection_state_t conn;
+    uint64_t                seq;        /* delivery tag of the last publish */
+    double                  last_used;  /* rs_now() */
+} publisher;
+
+static void free_publisher(void *p)
+{
+    publisher *pub = p;
+    rs_amqp_close(pub->conn, true);
+    free(pub);
+}
+
+static publisher *thread_publisher(void)
+{
+    publisher *p = pthread_getspecific(amqp.key);
+    if (p == NULL) {
+        p = calloc(1, sizeof *p);
+        if (p == NULL)
+            return NULL;
+        if (pthread_setspecific(amqp.key, p) != 0) {
+            free(p);
+            return NULL;
+        }
+    }
+    return p;
+}
+
+static void drop(publisher *p, bool graceful)
+{
+    rs_amqp_close(p->conn, graceful);
+    p->conn = NULL;
+}
+
+static int open_publisher(publisher *p)
+{
+    p->conn = rs_amqp_connect("publisher");
+    if (p->conn == NULL)
+        return -1;
+    amqp_confirm_select(p->conn, RS_AMQP_CHANNEL);
+    if (!rs_amqp_reply_ok(amqp_get_rpc_reply(p->conn), "confirm.select")) {
+        drop(p, false);
+        return -1;
+    }
+    p->seq = 0;
+    p->last_used = rs_now();
+    return 0;
+}
+
+typedef enum {
+    SENT_CONFIRMED,
+    SENT_NACKED,        /* the broker could not take it */
+    SENT_RETURNED,      /* confirmed, but no queue took it */
+    SENT_TIMEOUT,       /* no confirm in time */
+    SENT_BROKEN         /* the connection failed */
+} sent;
+
+static struct timeval time_left(double deadline)
+{
+    double left = deadline - rs_now();
+    if (left < 0)
+        left = 0;
+    struct timeval tv;
+    tv.tv_sec = (time_t)left;
+    tv.tv_usec = (suseconds_t)((left - (double)tv.tv_sec) * 1e6);
+    return tv;
+}
+
+/* Does an ack or nack for `tag` cover our message? */
+static bool covers(uint64_t acked, amqp_boolean_t multiple, uint64_t tag)
+{
+    return acked == tag || (multiple && acked >= tag);
+}
+
+/* Reads frames until the confirm of message `tag` (or a failure). */
+static sent wait_confirm(amqp_connection_state_t c, uint64_t tag)
+{
+    double deadline = rs_now() + (double)amqp.timeout_ms / 1000.0;
+    bool returned = false;
+    for (;;) {
+        if (rs_now() >= deadline) {
+            rs_log(RS_WARN, "rabbitmq: no confirm within %ld ms", amqp.timeout_ms);
+            return SENT_TIMEOUT;
+        }
+        struct timeval tv = time_left(deadline);
+        amqp_frame_t f;
+        int rc = amqp_simple_wait_frame_noblock(c, &f, &tv);
+        if (rc == AMQP_STATUS_TIMEOUT)
+            continue;
+        if (rc != AMQP_STATUS_OK) {
+            rs_log(RS_DEBUG, "rabbitmq: waiting for a confirm: %s", amqp_error_string2(rc));
+            return SENT_BROKEN;
+        }
+        if (f.frame_type != AMQP_FRAME_METHOD)
+            continue;
+        switch (f.payload.method.id) {
+        case AMQP_BASIC_ACK_METHOD: {
+            const amqp_basic_ack_t *a = f.payload.method.decoded;
+            if (covers(a->delivery_tag, a->multiple, tag))
+                return returned ? SENT_RETURNED : SENT_CONFIRMED;
+            break;
+        }
+        case AMQP_BASIC_NACK_METHOD: {
+            const amqp_basic_nack_t *n = f.payload.method.decoded;
+            if (covers(n->delivery_tag, n->multiple, tag)) {
+                rs_log(RS_WARN, "rabbitmq: the broker refused the message (nack)");
+                return SENT_NACKED;
+            }
+            break;
+        }
+        case AMQP_BASIC_RETURN_METHOD: {
+            /* Mandatory and unroutable: the message comes back (header and
+             * body follow), then its ack. */
+            const amqp_basic_return_t *r = f.payload.method.decoded;
+            rs_log(RS_WARN, "rabbitmq: message returned: %u %.*s", r->reply_code,
+                   (int)r->reply_text.len, (const char *)r->reply_text.bytes);
+            amqp_message_t m;
+            if (amqp_read_message(c, f.channel, &m, 0).reply_type != AMQP_RESPONSE_NORMAL)
+                return SENT_BROKEN;
+            amqp_destroy_message(&m);
+            returned = true;
+            break;
+        }
+        case AMQP_CHANNEL_CLOSE_METHOD:
+        case AMQP_CONNECTION_CLOSE_METHOD: {
+            amqp_rpc_reply_t r = {.reply_type = AMQP_RESPONSE_SERVER_EXCEPTION,
+                                  .reply = f.payload.method};
+            log_reply(RS_DEBUG, r, "publishing");
+            rs_amqp_answer_close(c, &f);
+            return SENT_BROKEN;
+        }
+        case AMQP_CONNECTION_BLOCKED_METHOD:
+            rs_log(RS_WARN, "rabbitmq: the broker blocks publishers (resource alarm)");
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static sent publish_once(publisher *p, const char *body, size_t len)
+{
+    amqp_maybe_release_buffers(p->conn);
+    amqp_basic_properties_t props = {0};
+    props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG |
+                   AMQP_BASIC_TIMESTAMP_FLAG | AMQP_BASIC_APP_ID_FLAG;
+    props.content_type = amqp_cstring_bytes("application/json");
+    props.delivery_mode = 2;   /* persistent */
+    props.timestamp = (uint64_t)time(NULL);
+    props.app_id = amqp_cstring_bytes(rs_service_name() != NULL ? rs_service_name() : "rs");
+    char traceparent[RS_TRACEPARENT_LEN + 1];
+    amqp_table_entry_t header;
+    const rs_trace *t = rs_trace_current();
+    if (t != NULL) {
+        rs_trace_format(t, traceparent);
+        header.key = amqp_cstring_bytes("traceparent");
+        header.value.kind = AMQP_FIELD_KIND_UTF8;
+        header.value.value.bytes = amqp_cstring_bytes(traceparent);
+        props.headers.num_entries = 1;
+        props.headers.entries = &header;
+        props._flags |= AMQP_BASIC_HEADERS_FLAG;
+    }
+    amqp_bytes_t message = {len, (void *)body};
+    int rc = amqp_basic_publish(p->conn, RS_AMQP_CHANNEL, amqp_cstring_bytes(RS_AMQP_EXCHANGE),
+                                amqp_cstring_bytes(RS_AMQP_ROUTING_KEY), 1, 0, &props, message);
+    if (rc != AMQP_STATUS_OK) {
+        rs_log(RS_DEBUG, "rabbitmq: publishing: %s", amqp_error_string2(rc));
+        return SENT_BROKEN;
+    }
+    return wait_confirm(p->conn, ++p->seq);
+}
+
+rs_amqp_result rs_amqp_publish(const char *body, size_t len)
+{
+    if (!rs_backoff_due(&amqp.broker))
+        return RS_AMQP_DOWN;   /* down, and not yet worth another try */
+    publisher *p = thread_publisher();
+    if (p == NULL) {
+        rs_log(RS_ERROR, "rabbitmq: out of memory");
+        return RS_AMQP_DOWN;
+    }
+    /* The broker drops a connection silent for two heartbeats: an idle one
+     * is replaced before use rather than found dead. */
+    if (p->conn != NULL && amqp.heartbeat_s > 0 &&
+        rs_now() - p->last_used > (double)amqp.heartbeat_s)
+        drop(p, true);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        bool reused = p->conn != NULL;
+        if (p->conn == NULL && open_publisher(p) != 0)
+            break;
+        double started = rs_now();
+        sent s = publish_once(p, body, len);
+        rs_db_observe("rabbitmq", "publish", started);
+        p->last_used = rs_now();
+        switch (s) {
+        case SENT_CONFIRMED:
+            note(true);
+            return RS_AMQP_CONFIRMED;
+        case SENT_NACKED:
+            return RS_AMQP_REFUSED;
+        case SENT_RETURNED:
+            /* No queue bound (deleted?): a new connection declares it again. */
+            drop(p, true);
+            if (attempt == 0)
+                continue;
+            return RS_AMQP_REFUSED;
+        case SENT_TIMEOUT:
+            /* A late confirm would confuse the next publish on this channel. */
+            drop(p, false);
+            note(false);
+            return RS_AMQP_DOWN;
+        case SENT_BROKEN:
+            drop(p, false);
+            /* A connection that died while idle (the broker restarted, say)
+             * is worth one fresh try; the order id makes a duplicate
+             * harmless should the first attempt have reached the queue. */
+            if (reused)
+                continue;
+            break;
+        }
+        break;
+    }
+    note(false);
+    return RS_AMQP_DOWN;
+}
+
+int rs_amqp_publisher_start(void)
+{
+    rs_backoff_init(&amqp.broker);
+    pthread_mutex_init(&amqp.lock, NULL);
+    pthread_cond_init(&amqp.wake, NULL);
+    if (pthread_key_create(&amqp.key, free_publisher) != 0)
+        return -1;
+    amqp.key_made = true;
+    amqp_connection_state_t c = NULL;
+    bool up = check(&c);
+    rs_backoff_note(&amqp.broker, up);
+    atomic_init(&amqp.reported_up, up);
+    if (!up)
+        rs_log(RS_WARN, "rabbitmq at %s:%d not reachable yet; payments get 503 until it is",
+               amqp.host, amqp.port);
+    /* The monitor leaves SIGTERM and SIGINT to the main thread. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int rc = pthread_create(&amqp.monitor, NULL, monitor, c);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        rs_amqp_close(c, false);
+        return -1;
+    }
+    amqp.started = true;
+    return 0;
+}
+
+void rs_amqp_publisher_stop(void)
+{
+    if (amqp.started) {
+        pthread_mutex_lock(&amqp.lock);
+        amqp.stopping = true;
+        pthread_cond_signal(&amqp.wake);
+        pthread_mutex_unlock(&amqp.lock);
+        pthread_join(amqp.monitor, NULL);
+        amqp.started = false;
+    }
+    if (amqp.key_made) {
+        publisher *p = pthread_getspecific(amqp.key);
+        if (p != NULL) {
+            free_publisher(p);
+            pthread_setspecific(amqp.key, NULL);
+        }
+        pthread_key_delete(amqp.key);
+        amqp.key_made = false;
+        rs_backoff_destroy(&amqp.broker);
+    }
+}
+
+void rs_amqp_cleanup(void)
+{
+    free(amqp.host);
+    free(amqp.user);
+    free(amqp.password);
+    free(amqp.vhost);
+    amqp.host = amqp.user = amqp.password = amqp.vhost = NULL;
+}
