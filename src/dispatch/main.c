@@ -1,0 +1,32 @@
+/*
+ * main.c - the dispatch service: consumes the orders payment queues on
+ * RabbitMQ and processes them; serves /health, /ready and /metrics.
+ */
+#include "consumer.h"
+#include "orders.h"
+#include "rs_amqp.h"
+#include "rs_client.h"
+#include "rs_log.h"
+#include "rs_metrics.h"
+#include "rs_service.h"
+
+int main(void)
+{
+    rs_service_init("dispatch");
+    rs_amqp_init();
+    orders_init();
+    if (consumer_start() != 0) {
+        rs_log(RS_ERROR, "cannot start the consumer");
+        return 1;
+    }
+    rs_service_depend("rabbitmq", consumer_connected, NULL);
+
+    /* No routes of its own: the runtime serves /health, /ready, /metrics. */
+    int rc = rs_service_run(NULL, 0);
+
+    consumer_stop();
+    rs_amqp_cleanup();
+    rs_client_cleanup();
+    rs_metrics_reset();
+    return rc;
+}

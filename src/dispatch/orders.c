@@ -1,0 +1,118 @@
+/*
+ * orders.c - processing one order (see orders.h). The work is simulated:
+ * a random pause, and a configurable share of orders marked as failed.
+ */
+#include "orders.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "rs_config.h"
+#include "rs_json.h"
+#include "rs_log.h"
+#include "rs_metrics.h"
+#include "rs_service.h"
+#include "rs_trace.h"
+#include "rs_valid.h"
+
+static struct {
+    long       min_ms;
+    long       max_ms;
+    long       error_percent;
+    rs_metric *processed;
+    rs_metric *failed;
+    rs_metric *in_flight;
+    rs_metric *duration;
+} orders;
+
+void orders_init(void)
+{
+    static const double buckets[] = {0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 1, 2.5, 5, 10};
+    orders.min_ms = rs_config_int("DISPATCH_MIN_MS", 84, 0, 600000);
+    orders.max_ms = rs_config_int("DISPATCH_MAX_MS", 168, 0, 600000);
+    if (orders.max_ms < orders.min_ms) {
+        fprintf(stderr, "configuration error: DISPATCH_MAX_MS=\"%ld\": expected at least "
+                "DISPATCH_MIN_MS (%ld)\n", orders.max_ms, orders.min_ms);
+        exit(RS_EXIT_CONFIG);
+    }
+    orders.error_percent = rs_config_int("DISPATCH_ERROR_PERCENT", 0, 0, 100);
+    orders.processed = rs_counter("orders_processed_total",
+        "Orders taken off the queue and processed, failed ones included.", NULL);
+    orders.failed = rs_counter("orders_failed_total",
+        "Orders that failed (fault knob or malformed message).", NULL);
+    orders.in_flight = rs_gauge("orders_in_flight", "Orders being processed now.", NULL);
+    orders.duration = rs_histogram("order_processing_seconds", "Time to process one order.",
+                                   NULL, buckets, RS_ARRAY_LEN(buckets));
+}
+
+/* A per-thread xorshift64*, seeded from the kernel: no lock, no rand(). */
+static uint64_t next_random(void)
+{
+    static _Thread_local uint64_t state;
+    while (state == 0) {
+        if (getrandom(&state, sizeof state, 0) != (ssize_t)sizeof state)
+            state = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&state;
+    }
+    state ^= state >> 12;
+    state ^= state << 25;
+    state ^= state >> 27;
+    return state * 0x2545F4914F6CDD1DULL;
+}
+
+/* A whole number from lo to hi, both included. */
+static long random_between(long lo, long hi)
+{
+    return lo + (long)(next_random() % (uint64_t)(hi - lo + 1));
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+}
+
+/* The order's id when the message is an order; NULL otherwise. */
+static const char *order_id(const json_t *order)
+{
+    const char *id, *user;
+    if (order == NULL || !rs_json_string(order, "orderid", &id) || !rs_valid_id(id) ||
+        !rs_json_string(order, "user", &user) || !json_is_object(json_object_get(order, "cart")))
+        return NULL;
+    return id;
+}
+
+void orders_process(const char *body, size_t len, const char *traceparent, bool redelivered)
+{
+    rs_trace trace;
+    rs_trace_begin(&trace, traceparent);
+    rs_trace_set_current(&trace);
+    rs_gauge_add(orders.in_flight, NULL, 1);
+    double started = rs_now();
+
+    json_t *order = rs_json_parse_object(body, len);
+    const char *id = order_id(order);
+    bool failed = true;
+    if (id == NULL) {
+        rs_log(RS_ERROR, "malformed order message dropped (%zu bytes)", len);
+    } else {
+        sleep_ms(random_between(orders.min_ms, orders.max_ms));
+        failed = random_between(0, 99) < orders.error_percent;
+        if (failed)
+            rs_log(RS_WARN, "order %s failed%s", id, redelivered ? " (redelivered)" : "");
+        else
+            rs_log(RS_INFO, "order %s dispatched%s", id, redelivered ? " (redelivered)" : "");
+    }
+    json_decref(order);
+
+    rs_counter_add(orders.processed, NULL, 1);
+    if (failed)
+        rs_counter_add(orders.failed, NULL, 1);
+    rs_histogram_observe(orders.duration, NULL, rs_now() - started);
+    rs_gauge_add(orders.in_flight, NULL, -1);
+    rs_trace_set_current(NULL);
+}

@@ -1,0 +1,20 @@
+/*
+ * orders.h - what dispatch does with one order: check it, do the
+ * (simulated) work, and log and count the outcome.
+ */
+#ifndef DISPATCH_ORDERS_H
+#define DISPATCH_ORDERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Reads DISPATCH_MIN_MS, DISPATCH_MAX_MS and DISPATCH_ERROR_PERCENT, and
+ * declares the metrics. */
+void orders_init(void);
+
+/* Processes one message body (any bytes: a malformed one is logged and
+ * counted as failed). traceparent: the message's header, or NULL. Safe to
+ * call from many threads at once, and twice for one order. */
+void orders_process(const char *body, size_t len, const char *traceparent, bool redelivered);
+
+#endif

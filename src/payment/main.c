@@ -1,0 +1,36 @@
+/*
+ * main.c - the payment service: takes a cart, queues the order on
+ * RabbitMQ (with the broker's confirm) for dispatch, and empties the cart.
+ */
+#include "handlers.h"
+#include "peers.h"
+#include "rs_amqp.h"
+#include "rs_client.h"
+#include "rs_log.h"
+#include "rs_metrics.h"
+#include "rs_service.h"
+
+static const rs_route routes[] = {
+    {"POST", "/pay/:id", pay, RS_PARAM_ID, RS_RUN_WORKER},
+};
+
+int main(void)
+{
+    rs_service_init("payment");
+    peers_init();
+    payment_handlers_init();
+    rs_amqp_init();
+    if (rs_amqp_publisher_start() != 0) {
+        rs_log(RS_ERROR, "cannot start the rabbitmq monitor");
+        return 1;
+    }
+    rs_service_depend("rabbitmq", rs_amqp_up, NULL);
+
+    int rc = rs_service_run(routes, RS_ARRAY_LEN(routes));
+
+    rs_amqp_publisher_stop();
+    rs_amqp_cleanup();
+    rs_client_cleanup();
+    rs_metrics_reset();
+    return rc;
+}
