@@ -3,8 +3,11 @@
 #   make test         install what the tests need, build, run every test
 #   make test SANITIZE=1   the same with ASan + UBSan (build-asan/)
 #   make bench        the benchmark suite (see bench/README.md)
+#   make run          the whole shop on this machine (REPLICAS=2 for two of each)
+#   make stop | status | logs [SERVICE=cart]
 
 SANITIZE ?= 0
+REPLICAS ?= 1
 ifeq ($(SANITIZE),1)
 BUILD_DIR := build-asan
 CMAKE_FLAGS := -DSANITIZE=ON
@@ -13,7 +16,7 @@ BUILD_DIR := build
 CMAKE_FLAGS :=
 endif
 
-.PHONY: all build deps test unit api bench clean
+.PHONY: all build deps test unit api bench run stop status logs clean
 
 all: build
 
@@ -31,6 +34,12 @@ test: deps
 bench: deps
 	@$(MAKE) --no-print-directory build
 	@BUILD_DIR=$(BUILD_DIR) bench/run $(BENCH)
+
+run:
+	@BUILD_DIR=$(BUILD_DIR) REPLICAS=$(REPLICAS) scripts/stack run
+
+stop status logs:
+	@SERVICE=$(SERVICE) scripts/stack $@
 
 clean:
 	rm -rf build build-asan
