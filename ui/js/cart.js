@@ -1,0 +1,69 @@
+// cart.js - the shopper's cart: loads it from the cart service, adds,
+// changes quantities and keeps the last known copy. Every change announces
+// itself with the "rs:cart" event (the header's count listens).
+
+import { api } from './api.js';
+import { isFreshAnonymous, markCartUsed, shopperId } from './session.js';
+
+export const SHIPPING_SKU = 'SHIP';
+const EMPTY = { total: 0, tax: 0, items: [] };
+let current = EMPTY;
+
+function normalise(c) {
+  if (!c || typeof c !== 'object') return EMPTY;
+  return { total: Number(c.total) || 0, tax: Number(c.tax) || 0, items: Array.isArray(c.items) ? c.items : [] };
+}
+
+export function setCart(c) {
+  current = normalise(c);
+  window.dispatchEvent(new CustomEvent('rs:cart', { detail: current }));
+  return current;
+}
+
+export const lastCart = () => current;
+
+export const productLines = (c = current) => ((c && c.items) || []).filter((i) => i.sku !== SHIPPING_SKU);
+export const shippingLine = (c = current) => ((c && c.items) || []).find((i) => i.sku === SHIPPING_SKU) || null;
+export const itemCount = (c = current) => productLines(c).reduce((n, i) => n + (Number(i.qty) || 0), 0);
+
+// The cart from the service; a cart that does not exist yet is empty.
+export async function loadCart() {
+  const id = await shopperId();
+  if (isFreshAnonymous()) return setCart(EMPTY);
+  try {
+    return setCart(await api('cart', ['cart', id]));
+  } catch (e) {
+    if (e.status === 404) return setCart(EMPTY);
+    throw e;
+  }
+}
+
+export async function addToCart(sku, qty) {
+  const id = await shopperId();
+  markCartUsed();
+  return setCart(await api('cart', ['add', id, sku, qty]));
+}
+
+// qty 0 removes the line. A cart that expired meanwhile is reloaded.
+export async function updateQuantity(sku, qty) {
+  const id = await shopperId();
+  try {
+    return setCart(await api('cart', ['update', id, sku, qty]));
+  } catch (e) {
+    if (e.status === 404) await loadCart().catch(() => {});
+    throw e;
+  }
+}
+
+// After login: the anonymous cart joins the user's. Returns the merged cart,
+// or null when there was no anonymous cart.
+export async function mergeCart(fromId, toName) {
+  try {
+    return setCart(await api('cart', ['rename', fromId, toName]));
+  } catch (e) {
+    if (e.status === 404) return null;
+    throw e;
+  }
+}
+
+export const forgetCart = () => setCart(EMPTY);
