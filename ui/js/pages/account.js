@@ -31,11 +31,11 @@ export function signOutNow() {
   navigate('#/');
 }
 
-// Signs the user in on this browser and brings the anonymous cart along.
+// Signs the user in on this browser and brings the anonymous cart along:
+// the merge comes first, so that the account never shows a cart without it.
 async function completeSignIn(user) {
   let anon = null;
   try { anon = await anonymousId(); } catch { /* no anonymous cart to bring */ }
-  setUser(user);
   let merged = null;
   if (anon && anon !== user.name) {
     try {
@@ -44,6 +44,7 @@ async function completeSignIn(user) {
       notifyError(`The robots you added before signing in could not be moved to your account. ${messageOf(e)}`);
     }
   }
+  setUser(user);
   try { await loadCart(); } catch (e) { notifyError(`Your cart could not be loaded. ${messageOf(e)}`); }
   const n = merged ? itemCount(merged) : 0;
   notifyInfo(`Welcome, ${user.name}!` + (n ? ` Your cart now holds ${n} ${n === 1 ? 'robot' : 'robots'}.` : ''));
