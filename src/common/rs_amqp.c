@@ -7,7 +7,6 @@
 #include <amqp_tcp_socket.h>
 #include <curl/curl.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -589,14 +588,7 @@ int rs_amqp_publisher_start(void)
     if (!up)
         rs_log(RS_WARN, "rabbitmq at %s:%d not reachable yet; payments get 503 until it is",
                amqp.host, amqp.port);
-    /* The monitor leaves SIGTERM and SIGINT to the main thread. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
     int rc = pthread_create(&amqp.monitor, NULL, monitor, c);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (rc != 0) {
         rs_amqp_close(c, false);
         return -1;

@@ -84,8 +84,20 @@ static void read_settings(void)
     service.grace_ms = rs_config_int("SHUTDOWN_GRACE_MS", 10000, 0, 600000);
 }
 
+/* Blocked here, before any thread exists, so that every thread the service
+ * starts inherits the mask and the signals wait for rs_service_run. */
+static void block_stop_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
 void rs_service_init(const char *name)
 {
+    block_stop_signals();
     service.name = name;
     rs_log_init(name);
     read_settings();
@@ -257,13 +269,6 @@ int rs_service_run(const rs_route *routes, size_t nroutes)
     rs_router *router = build_router(routes, nroutes);
     if (router == NULL)
         return 1;
-    /* Threads started from here on leave SIGTERM and SIGINT to this one. */
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &set, NULL);
-
     rs_server *server = rs_server_start(&service.server, router);
     if (server == NULL) {
         rs_router_free(router);

@@ -3,7 +3,8 @@
  *
  * rs_service_init reads the common settings (PORT, BIND, THREADS,
  * MAX_CONNECTIONS, IDLE_TIMEOUT_S, SHUTDOWN_GRACE_MS), starts logging and
- * the standard metrics. rs_service_depend declares a datastore or peer that
+ * the standard metrics, and blocks SIGTERM and SIGINT in every thread the
+ * service will start (call it first, before any thread exists). rs_service_depend declares a datastore or peer that
  * /ready checks and that db_up{system} reports. rs_service_run serves the
  * route table until SIGTERM or SIGINT, then: readiness goes false, the
  * listener closes, in-flight requests drain (at most SHUTDOWN_GRACE_MS),

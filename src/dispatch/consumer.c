@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -290,12 +289,6 @@ int consumer_start(void)
     atomic_init(&consumer.stopping, false);
     atomic_init(&consumer.connected, false);
     atomic_init(&consumer.pending, 0);
-    /* These threads leave SIGTERM and SIGINT to the main thread. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
     int rc = -1;
     consumer.workers = rs_workers_start((unsigned)consumer.prefetch, process);
     if (consumer.workers != NULL) {
@@ -307,7 +300,6 @@ int consumer_start(void)
             consumer.workers = NULL;
         }
     }
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return rc;
 }
 
