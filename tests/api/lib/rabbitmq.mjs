@@ -3,9 +3,10 @@
 // Erlang distribution port and epmd, its own directory for data, logs,
 // config and the Erlang cookie. stop() and start() again on the same ports
 // stage an outage (durable queues and persistent messages survive it);
-// destroy() kills every process it started. Also a minimal AMQP 0-9-1
-// client (connect()) so that tests can look into queues, publish raw
-// messages and take messages off a queue.
+// destroy() kills every process it started. connect() gives a client
+// (amqplib) for looking into queues, publishing raw messages and taking
+// messages off a queue.
+import amqplib from 'amqplib';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -18,247 +19,22 @@ const SERVER = existsSync('/usr/lib/rabbitmq/bin/rabbitmq-server')
 const START_TIMEOUT_MS = 60000;
 const STOP_TIMEOUT_MS = 15000;
 
-// ---- AMQP 0-9-1 wire format (only what the tests need) ----
+// ---- a client for the tests, over amqplib ----
 
-const FRAME_METHOD = 1, FRAME_HEADER = 2, FRAME_BODY = 3, FRAME_HEARTBEAT = 8, FRAME_END = 0xce;
-const method = (cls, id) => cls * 65536 + id;
-const M = {
-  START: method(10, 10), START_OK: method(10, 11), TUNE: method(10, 30), TUNE_OK: method(10, 31),
-  OPEN: method(10, 40), OPEN_OK: method(10, 41), CLOSE: method(10, 50), CLOSE_OK: method(10, 51),
-  CH_OPEN: method(20, 10), CH_OPEN_OK: method(20, 11), CH_CLOSE: method(20, 40), CH_CLOSE_OK: method(20, 41),
-  Q_DECLARE: method(50, 10), Q_DECLARE_OK: method(50, 11), Q_PURGE: method(50, 30), Q_PURGE_OK: method(50, 31),
-  PUBLISH: method(60, 40), GET: method(60, 70), GET_OK: method(60, 71), GET_EMPTY: method(60, 72),
-  ACK: method(60, 80), REJECT: method(60, 90),
-};
-
-class Writer {
-  constructor() { this.parts = []; }
-  u8(v) { const b = Buffer.alloc(1); b.writeUInt8(v); this.parts.push(b); return this; }
-  u16(v) { const b = Buffer.alloc(2); b.writeUInt16BE(v); this.parts.push(b); return this; }
-  u32(v) { const b = Buffer.alloc(4); b.writeUInt32BE(v); this.parts.push(b); return this; }
-  u64(v) { const b = Buffer.alloc(8); b.writeBigUInt64BE(BigInt(v)); this.parts.push(b); return this; }
-  shortstr(s) { const b = Buffer.from(s); this.u8(b.length); this.parts.push(b); return this; }
-  longstr(s) { const b = Buffer.isBuffer(s) ? s : Buffer.from(s); this.u32(b.length); this.parts.push(b); return this; }
-  table(obj = {}) {
-    const w = new Writer();
-    for (const [k, v] of Object.entries(obj)) {
-      w.shortstr(k);
-      if (typeof v === 'boolean') w.u8(0x74).u8(v ? 1 : 0);
-      else if (typeof v === 'number') w.u8(0x49).u32(v >>> 0);   // 'I' (tests use small ones)
-      else if (Buffer.isBuffer(v)) w.u8(0x78).longstr(v);
-      else if (typeof v === 'object' && v !== null) w.u8(0x46).table(v);
-      else w.u8(0x53).longstr(String(v));
-    }
-    return this.longstr(w.buffer());
-  }
-  buffer() { return Buffer.concat(this.parts); }
-}
-
-class Reader {
-  constructor(buf) { this.buf = buf; this.pos = 0; }
-  u8() { return this.buf.readUInt8(this.pos++); }
-  u16() { const v = this.buf.readUInt16BE(this.pos); this.pos += 2; return v; }
-  u32() { const v = this.buf.readUInt32BE(this.pos); this.pos += 4; return v; }
-  u64() { const v = this.buf.readBigUInt64BE(this.pos); this.pos += 8; return Number(v); }
-  bytes(n) { const b = this.buf.subarray(this.pos, this.pos + n); this.pos += n; return b; }
-  shortstr() { return this.bytes(this.u8()).toString(); }
-  longstr() { return this.bytes(this.u32()); }
-  value() {
-    const kind = String.fromCharCode(this.u8());
-    switch (kind) {
-      case 't': return this.u8() !== 0;
-      case 'b': { const v = this.buf.readInt8(this.pos); this.pos += 1; return v; }
-      case 'B': return this.u8();
-      case 's': { const v = this.buf.readInt16BE(this.pos); this.pos += 2; return v; }
-      case 'u': return this.u16();
-      case 'I': { const v = this.buf.readInt32BE(this.pos); this.pos += 4; return v; }
-      case 'i': return this.u32();
-      case 'l': { const v = this.buf.readBigInt64BE(this.pos); this.pos += 8; return Number(v); }
-      case 'T': return this.u64();
-      case 'f': { const v = this.buf.readFloatBE(this.pos); this.pos += 4; return v; }
-      case 'd': { const v = this.buf.readDoubleBE(this.pos); this.pos += 8; return v; }
-      case 'D': { const scale = this.u8(); const v = this.buf.readInt32BE(this.pos); this.pos += 4; return v / 10 ** scale; }
-      case 'S': return this.longstr().toString();
-      case 'x': return Buffer.from(this.longstr());
-      case 'F': return this.table();
-      case 'A': {
-        const end = this.pos + 4 + this.buf.readUInt32BE(this.pos);
-        this.pos += 4;
-        const out = [];
-        while (this.pos < end) out.push(this.value());
-        return out;
-      }
-      case 'V': return null;
-      default: throw new Error(`unknown AMQP field type ${kind}`);
-    }
-  }
-  table() {
-    const end = this.pos + 4 + this.buf.readUInt32BE(this.pos);
-    this.pos += 4;
-    const out = {};
-    while (this.pos < end) {
-      const k = this.shortstr();
-      out[k] = this.value();
-    }
-    return out;
-  }
-}
-
-const PROPS = [   // basic properties, highest flag bit first
-  ['contentType', 'shortstr'], ['contentEncoding', 'shortstr'], ['headers', 'table'],
-  ['deliveryMode', 'u8'], ['priority', 'u8'], ['correlationId', 'shortstr'], ['replyTo', 'shortstr'],
-  ['expiration', 'shortstr'], ['messageId', 'shortstr'], ['timestamp', 'u64'], ['type', 'shortstr'],
-  ['userId', 'shortstr'], ['appId', 'shortstr'], ['clusterId', 'shortstr'],
-];
-
-function frame(type, channel, payload) {
-  const head = Buffer.alloc(7);
-  head.writeUInt8(type, 0);
-  head.writeUInt16BE(channel, 1);
-  head.writeUInt32BE(payload.length, 3);
-  return Buffer.concat([head, payload, Buffer.from([FRAME_END])]);
-}
-
-// One connection with one channel; calls are made one at a time.
+// What the tests do with the broker: look into queues, publish raw
+// messages, take messages off a queue.
 export class AmqpClient {
-  constructor(sock) {
-    this.sock = sock;
-    this.pending = Buffer.alloc(0);
-    this.waiters = [];      // resolve/reject of the RPC in progress, in order
-    this.content = null;    // a get-ok waiting for its header and body
+  constructor(connection, channel) {
+    this.connection = connection;
+    this.channel = channel;
     this.closed = false;
-    this.frameMax = 131072;
-    sock.on('data', (d) => this.onData(d));
-    sock.on('error', (e) => this.fail(e));
-    sock.on('close', () => this.fail(new Error('AMQP connection closed')));
+    connection.on('error', () => {});   // a broker stopped under a test is expected
+    connection.on('close', () => { this.closed = true; });
   }
 
-  fail(err) {
-    this.closed = true;
-    for (const w of this.waiters.splice(0)) w.reject(err);
-  }
-
-  onData(d) {
-    this.pending = Buffer.concat([this.pending, d]);
-    while (this.pending.length >= 8) {
-      const size = this.pending.readUInt32BE(3);
-      if (this.pending.length < size + 8) break;
-      const type = this.pending.readUInt8(0);
-      const channel = this.pending.readUInt16BE(1);
-      const payload = this.pending.subarray(7, 7 + size);
-      this.pending = this.pending.subarray(size + 8);
-      try {
-        this.onFrame(type, channel, Buffer.from(payload));
-      } catch (e) {
-        this.fail(e);
-        this.sock.destroy();
-        return;
-      }
-    }
-  }
-
-  onFrame(type, channel, payload) {
-    if (type === FRAME_HEARTBEAT) return;
-    if (type === FRAME_METHOD) {
-      const r = new Reader(payload);
-      const id = r.u16() * 65536 + r.u16();
-      if (id === M.CLOSE || id === M.CH_CLOSE) {
-        const code = r.u16();
-        const text = r.shortstr();
-        this.send(FRAME_METHOD, id === M.CLOSE ? 0 : channel,
-          new Writer().u16(id === M.CLOSE ? 10 : 20).u16(id === M.CLOSE ? 51 : 41).buffer());
-        this.fail(new Error(`AMQP ${id === M.CLOSE ? 'connection' : 'channel'} closed: ${code} ${text}`));
-        return;
-      }
-      if (id === M.GET_OK) {
-        const deliveryTag = r.u64();
-        const redelivered = (r.u8() & 1) === 1;
-        const exchange = r.shortstr();
-        const routingKey = r.shortstr();
-        const messageCount = r.u32();
-        this.content = { deliveryTag, redelivered, exchange, routingKey, messageCount, body: [], size: 0 };
-        return;
-      }
-      this.resolve({ id, r });
-      return;
-    }
-    if (type === FRAME_HEADER && this.content) {
-      const r = new Reader(payload);
-      r.u16(); r.u16();
-      this.content.size = r.u64();
-      const flags = r.u16();
-      const properties = {};
-      PROPS.forEach(([name, kind], i) => {
-        if (flags & (1 << (15 - i))) properties[name] = r[kind]();
-      });
-      this.content.properties = properties;
-      if (this.content.size === 0) this.finishContent();
-      return;
-    }
-    if (type === FRAME_BODY && this.content) {
-      this.content.body.push(payload);
-      const got = this.content.body.reduce((n, b) => n + b.length, 0);
-      if (got >= this.content.size) this.finishContent();
-    }
-  }
-
-  finishContent() {
-    const c = this.content;
-    this.content = null;
-    c.body = Buffer.concat(c.body);
-    delete c.size;
-    this.resolve({ id: M.GET_OK, message: c });
-  }
-
-  resolve(v) {
-    const w = this.waiters.shift();
-    if (w) w.resolve(v);
-  }
-
-  send(type, channel, payload) {
-    this.sock.write(frame(type, channel, payload));
-  }
-
-  // Sends a method and waits for the next method (or message) back.
-  rpc(channel, cls, id, args = Buffer.alloc(0), { expect = null } = {}) {
-    if (this.closed) return Promise.reject(new Error('AMQP connection closed'));
-    return new Promise((resolve, reject) => {
-      this.waiters.push({
-        resolve: (v) => {
-          if (expect && !expect.includes(v.id)) reject(new Error(`unexpected AMQP method ${v.id}`));
-          else resolve(v);
-        },
-        reject,
-      });
-      this.send(FRAME_METHOD, channel, Buffer.concat([new Writer().u16(cls).u16(id).buffer(), args]));
-    });
-  }
-
-  async handshake(user, password, vhost) {
-    const started = new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
-    this.sock.write(Buffer.from('AMQP\x00\x00\x09\x01', 'latin1'));
-    const start = await started;
-    if (start.id !== M.START) throw new Error('no connection.start');
-    const tune = await this.rpc(0, 10, 11, new Writer()
-      .table({ product: 'robot-shop tests', capabilities: { 'basic.nack': true } })
-      .shortstr('PLAIN').longstr(`\0${user}\0${password}`).shortstr('en_US').buffer(),
-    { expect: [M.TUNE] });
-    tune.r.u16();
-    const frameMax = tune.r.u32();
-    if (frameMax > 0) this.frameMax = frameMax;
-    this.send(FRAME_METHOD, 0, new Writer().u16(10).u16(31).u16(1).u32(this.frameMax).u16(0).buffer());
-    await this.rpc(0, 10, 40, new Writer().shortstr(vhost).shortstr('').u8(0).buffer(), { expect: [M.OPEN_OK] });
-    await this.rpc(1, 20, 10, new Writer().shortstr('').buffer(), { expect: [M.CH_OPEN_OK] });
-    return this;
-  }
-
-  // queue.declare; passive only asks. {messageCount, consumerCount}
-  async declareQueue(queue, { passive = false, durable = true } = {}) {
-    const bits = (passive ? 1 : 0) | (durable ? 2 : 0);
-    const { r } = await this.rpc(1, 50, 10, new Writer().u16(0).shortstr(queue).u8(bits).table({}).buffer(),
-      { expect: [M.Q_DECLARE_OK] });
-    r.shortstr();
-    return { messageCount: r.u32(), consumerCount: r.u32() };
+  // {messageCount, consumerCount}; passive only asks.
+  declareQueue(queue, { passive = false, durable = true } = {}) {
+    return passive ? this.channel.checkQueue(queue) : this.channel.assertQueue(queue, { durable });
   }
 
   queueInfo(queue) {
@@ -266,37 +42,26 @@ export class AmqpClient {
   }
 
   async purge(queue) {
-    const { r } = await this.rpc(1, 50, 30, new Writer().u16(0).shortstr(queue).u8(0).buffer(),
-      { expect: [M.Q_PURGE_OK] });
-    return r.u32();
+    return (await this.channel.purgeQueue(queue)).messageCount;
   }
 
-  // basic.publish (no confirm): body is a string or a Buffer.
   publish(exchange, routingKey, body, { headers, contentType = 'application/json', persistent = true } = {}) {
     const data = Buffer.isBuffer(body) ? body : Buffer.from(body);
-    this.send(FRAME_METHOD, 1, new Writer().u16(60).u16(40).u16(0).shortstr(exchange).shortstr(routingKey)
-      .u8(0).buffer());
-    // properties in flag order: content-type, headers, delivery-mode
-    const flags = 0x8000 | (headers ? 0x2000 : 0) | 0x1000;
-    const ordered = new Writer().shortstr(contentType);
-    if (headers) ordered.table(headers);
-    ordered.u8(persistent ? 2 : 1);
-    this.send(FRAME_HEADER, 1, Buffer.concat([
-      new Writer().u16(60).u16(0).u64(data.length).u16(flags).buffer(), ordered.buffer()]));
-    const max = this.frameMax - 8;
-    for (let off = 0; off < data.length; off += max)
-      this.send(FRAME_BODY, 1, data.subarray(off, off + max));
+    this.channel.publish(exchange, routingKey, data, { headers, contentType, persistent });
   }
 
-  // basic.get: the message ({body, properties, deliveryTag, redelivered}) or null.
+  // The message ({body, exchange, routingKey, properties, deliveryTag, redelivered}) or null.
   async get(queue, { noAck = true } = {}) {
-    const v = await this.rpc(1, 60, 70, new Writer().u16(0).shortstr(queue).u8(noAck ? 1 : 0).buffer(),
-      { expect: [M.GET_OK, M.GET_EMPTY] });
-    return v.id === M.GET_EMPTY ? null : v.message;
+    const m = await this.channel.get(queue, { noAck });
+    if (!m) return null;
+    return {
+      body: m.content.toString(), exchange: m.fields.exchange, routingKey: m.fields.routingKey,
+      properties: m.properties, deliveryTag: m.fields.deliveryTag, redelivered: m.fields.redelivered,
+    };
   }
 
   ack(deliveryTag) {
-    this.send(FRAME_METHOD, 1, new Writer().u16(60).u16(80).u64(deliveryTag).u8(0).buffer());
+    this.channel.ack({ fields: { deliveryTag } });
   }
 
   // Waits until the queue holds `count` ready messages (or fails after timeoutMs).
@@ -313,33 +78,18 @@ export class AmqpClient {
 
   async close() {
     if (this.closed) return;
-    try {
-      await this.rpc(0, 10, 50, new Writer().u16(200).shortstr('bye').u16(0).u16(0).buffer(),
-        { expect: [M.CLOSE_OK] });
-    } catch {
-      // already gone
-    }
     this.closed = true;
-    this.sock.destroy();
+    await this.connection.close().catch(() => {});
   }
 }
 
-export function amqpConnect(port, { user = 'guest', password = 'guest', vhost = '/', timeoutMs = 5000 } = {}) {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, '127.0.0.1');
-    const timer = setTimeout(() => { sock.destroy(); reject(new Error('AMQP connect timed out')); }, timeoutMs);
-    sock.once('error', (e) => { clearTimeout(timer); reject(e); });
-    sock.once('connect', () => {
-      new AmqpClient(sock).handshake(user, password, vhost).then((c) => {
-        clearTimeout(timer);
-        resolve(c);
-      }, (e) => {
-        clearTimeout(timer);
-        sock.destroy();
-        reject(e);
-      });
-    });
-  });
+export async function amqpConnect(port, { user = 'guest', password = 'guest', vhost = '/', timeoutMs = 5000 } = {}) {
+  const connection = await amqplib.connect({
+    protocol: 'amqp', hostname: '127.0.0.1', port, username: user, password, vhost, heartbeat: 0,
+  }, { timeout: timeoutMs });
+  const channel = await connection.createChannel();
+  channel.on('error', () => {});
+  return new AmqpClient(connection, channel);
 }
 
 // ---- the broker process ----
