@@ -7,20 +7,17 @@
 #include <amqp_tcp_socket.h>
 #include <curl/curl.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "rs_backoff.h"
 #include "rs_config.h"
 #include "rs_log.h"
+#include "rs_monitor.h"
 #include "rs_service.h"
 #include "rs_trace.h"
 
-#define UP_INTERVAL_MS   1000
-#define DOWN_INTERVAL_MS 100     /* how often the monitor asks rs_backoff */
 
 static struct {
     char           *host;
@@ -33,15 +30,10 @@ static struct {
     int             heartbeat_s;
 
     /* the publisher */
-    rs_backoff      broker;
-    atomic_bool     reported_up;   /* what the log last said */
     pthread_key_t   key;
     bool            key_made;
-    pthread_mutex_t lock;          /* the monitor's sleep */
-    pthread_cond_t  wake;
-    bool            stopping;
-    bool            started;
-    pthread_t       monitor;
+    rs_monitor     *monitor;
+    amqp_connection_state_t probe_conn;   /* the monitor's own */
 } amqp;
 
 /* ---- settings ---- */
@@ -277,20 +269,10 @@ void rs_amqp_close(amqp_connection_state_t c, bool graceful)
 
 /* ---- the broker's state, for /ready ---- */
 
-static void note(bool ok)
-{
-    rs_backoff_note(&amqp.broker, ok);
-    bool was = atomic_exchange(&amqp.reported_up, ok);
-    if (was && !ok)
-        rs_log(RS_WARN, "rabbitmq at %s:%d is not answering", amqp.host, amqp.port);
-    else if (!was && ok)
-        rs_log(RS_INFO, "rabbitmq at %s:%d is answering", amqp.host, amqp.port);
-}
-
 bool rs_amqp_up(void *unused)
 {
     (void)unused;
-    return rs_backoff_up(&amqp.broker);
+    return rs_monitor_up(amqp.monitor);
 }
 
 /* The monitor's check: its own connection alive, the queue still there. A
@@ -314,35 +296,11 @@ static bool check(amqp_connection_state_t *c)
     return *c != NULL;
 }
 
-static void wait_ms(long ms)
+/* The monitor's probe. */
+static bool probe(void *ctx)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    pthread_cond_timedwait(&amqp.wake, &amqp.lock, &until);
-}
-
-static void *monitor(void *arg)
-{
-    amqp_connection_state_t c = arg;
-    pthread_mutex_lock(&amqp.lock);
-    while (!amqp.stopping) {
-        wait_ms(rs_backoff_up(&amqp.broker) ? UP_INTERVAL_MS : DOWN_INTERVAL_MS);
-        if (amqp.stopping)
-            break;
-        pthread_mutex_unlock(&amqp.lock);
-        if (rs_backoff_due(&amqp.broker))
-            note(check(&c));
-        pthread_mutex_lock(&amqp.lock);
-    }
-    pthread_mutex_unlock(&amqp.lock);
-    rs_amqp_close(c, true);
-    return NULL;
+    (void)ctx;
+    return check(&amqp.probe_conn);
 }
 
 /* ---- the publisher's connections, one per thread ---- */
@@ -521,8 +479,8 @@ static sent publish_once(publisher *p, const char *body, size_t len)
 
 rs_amqp_result rs_amqp_publish(const char *body, size_t len)
 {
-    if (!rs_backoff_due(&amqp.broker))
-        return RS_AMQP_DOWN;   /* down, and not yet worth another try */
+    if (!rs_monitor_up(amqp.monitor))
+        return RS_AMQP_DOWN;   /* down: fail at once until the monitor sees it back */
     publisher *p = thread_publisher();
     if (p == NULL) {
         rs_log(RS_ERROR, "rabbitmq: out of memory");
@@ -543,7 +501,6 @@ rs_amqp_result rs_amqp_publish(const char *body, size_t len)
         p->last_used = rs_now();
         switch (s) {
         case SENT_CONFIRMED:
-            note(true);
             return RS_AMQP_CONFIRMED;
         case SENT_NACKED:
             return RS_AMQP_REFUSED;
@@ -556,7 +513,7 @@ rs_amqp_result rs_amqp_publish(const char *body, size_t len)
         case SENT_TIMEOUT:
             /* A late confirm would confuse the next publish on this channel. */
             drop(p, false);
-            note(false);
+            rs_monitor_report_failure(amqp.monitor);
             return RS_AMQP_DOWN;
         case SENT_BROKEN:
             drop(p, false);
@@ -569,44 +526,27 @@ rs_amqp_result rs_amqp_publish(const char *body, size_t len)
         }
         break;
     }
-    note(false);
+    rs_monitor_report_failure(amqp.monitor);
     return RS_AMQP_DOWN;
 }
 
 int rs_amqp_publisher_start(void)
 {
-    rs_backoff_init(&amqp.broker);
-    pthread_mutex_init(&amqp.lock, NULL);
-    pthread_cond_init(&amqp.wake, NULL);
     if (pthread_key_create(&amqp.key, free_publisher) != 0)
         return -1;
     amqp.key_made = true;
-    amqp_connection_state_t c = NULL;
-    bool up = check(&c);
-    rs_backoff_note(&amqp.broker, up);
-    atomic_init(&amqp.reported_up, up);
-    if (!up)
-        rs_log(RS_WARN, "rabbitmq at %s:%d not reachable yet; payments get 503 until it is",
-               amqp.host, amqp.port);
-    int rc = pthread_create(&amqp.monitor, NULL, monitor, c);
-    if (rc != 0) {
-        rs_amqp_close(c, false);
-        return -1;
-    }
-    amqp.started = true;
-    return 0;
+    char name[300];
+    snprintf(name, sizeof name, "rabbitmq at %s:%d", amqp.host, amqp.port);
+    amqp.monitor = rs_monitor_start(name, probe, NULL);
+    return amqp.monitor != NULL ? 0 : -1;
 }
 
 void rs_amqp_publisher_stop(void)
 {
-    if (amqp.started) {
-        pthread_mutex_lock(&amqp.lock);
-        amqp.stopping = true;
-        pthread_cond_signal(&amqp.wake);
-        pthread_mutex_unlock(&amqp.lock);
-        pthread_join(amqp.monitor, NULL);
-        amqp.started = false;
-    }
+    rs_monitor_stop(amqp.monitor);
+    amqp.monitor = NULL;
+    rs_amqp_close(amqp.probe_conn, true);
+    amqp.probe_conn = NULL;
     if (amqp.key_made) {
         publisher *p = pthread_getspecific(amqp.key);
         if (p != NULL) {
@@ -615,7 +555,6 @@ void rs_amqp_publisher_stop(void)
         }
         pthread_key_delete(amqp.key);
         amqp.key_made = false;
-        rs_backoff_destroy(&amqp.broker);
     }
 }
 

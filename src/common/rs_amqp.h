@@ -10,11 +10,10 @@
  * with key "orders". A connection belongs to one thread.
  *
  * The publisher side (rs_amqp_publisher_start) keeps one confirming
- * connection per thread and a monitor thread that checks the broker every
- * second (more often while it is down, paced by rs_backoff): rs_amqp_up is
- * its verdict, for /ready and db_up. While the broker is down, publishes
- * fail at once instead of each waiting for a timeout; when it is back, the
- * next publish reconnects.
+ * connection per thread and a monitor (rs_monitor.h) that checks the broker
+ * on a connection of its own: rs_amqp_up is its verdict, for /ready and
+ * db_up. While the broker is down, publishes fail at once instead of each
+ * waiting for a timeout; when it is back, the next publish reconnects.
  */
 #ifndef RS_AMQP_H
 #define RS_AMQP_H
