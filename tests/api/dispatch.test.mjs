@@ -7,29 +7,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { binary, freePort, parseMetrics, runToExit, sleep, startService } from './lib/service.mjs';
+import { binary, call, freePort, metricValue, runToExit, sleep, startService } from './lib/service.mjs';
 import { startRabbit } from './lib/rabbitmq.mjs';
 
-async function call(svc, pathname) {
-  const res = await svc.fetch(pathname);
-  const text = await res.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: res.status, body };
-}
-
+// The service's metrics now, as a lookup: get(name, labels).
 async function metrics(svc) {
-  const samples = parseMetrics(await (await svc.fetch('/metrics')).text());
-  const get = (name, labels = {}) => {
-    const s = samples.find((m) => m.name === name &&
-      Object.entries(labels).every(([k, v]) => m.labels[k] === v));
-    return s ? s.value : 0;
-  };
-  return get;
+  const text = await (await svc.fetch('/metrics')).text();
+  return (name, labels = {}) => metricValue(text, name, labels);
 }
 
 async function until(what, fn, timeoutMs = 10000) {

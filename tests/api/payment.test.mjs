@@ -9,22 +9,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
 import {
-  binary, freePort, parseMetrics, removeDir, runToExit, sleep, startService, tempDir,
+  binary, call, freePort, metricValue, removeDir, runToExit, sleep, startService, tempDir,
 } from './lib/service.mjs';
 import { startRedis } from './lib/redis.mjs';
 import { startRabbit } from './lib/rabbitmq.mjs';
-
-async function call(svc, pathname, init) {
-  const res = await svc.fetch(pathname, init);
-  const text = await res.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: res.status, body, headers: res.headers };
-}
 
 const post = (body, headers = {}) => ({
   method: 'POST',
@@ -36,11 +24,7 @@ let uniq = 0;
 const newId = (prefix = 'p') => `${prefix}-${process.pid}-${++uniq}`;
 const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-function metric(text, name, labels = {}) {
-  const s = parseMetrics(text).find((m) => m.name === name &&
-    Object.entries(labels).every(([k, v]) => m.labels[k] === v));
-  return s ? s.value : 0;
-}
+const metric = metricValue;
 
 // A tiny payment gateway: answers `status` and counts its calls.
 function startGateway(status) {

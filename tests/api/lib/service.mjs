@@ -193,3 +193,10 @@ export async function call(svc, pathname, init) {
   }
   return { status: res.status, body };
 }
+
+// The value of one sample in Prometheus text: by name and (some) labels; 0 when absent.
+export function metricValue(text, name, labels = {}) {
+  const s = parseMetrics(text).find((m) => m.name === name &&
+    Object.entries(labels).every(([k, v]) => m.labels[k] === v));
+  return s ? s.value : 0;
+}
