@@ -385,12 +385,6 @@ static enum MHD_Result dispatch(rs_request *req)
         rs_trace_set_current(NULL);
         return queue_reply(req);
     }
-    if (getenv("TPC")) {
-        rs_trace_set_current(&req->trace);
-        req->match.route->handler(req);
-        rs_trace_set_current(NULL);
-        return queue_reply(req);
-    }
     if (req->server->inline_handlers || req->match.route->run == RS_RUN_INLINE) {
         run_handler(req);
         return queue_reply(req);
@@ -571,11 +565,10 @@ rs_server *rs_server_start(const rs_server_config *cfg, const rs_router *router)
         free(s);
         return NULL;
     }
-    if (getenv("TPC")) flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL | MHD_USE_ERROR_LOG | MHD_USE_ITC;
     s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, answer_request, s,
         MHD_OPTION_EXTERNAL_LOGGER, log_mhd_error, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, getenv("TPC") ? 0u : cfg->io_threads,
+        MHD_OPTION_THREAD_POOL_SIZE, cfg->io_threads,
         MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
