@@ -6,24 +6,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  ROOT, binary, freePort, parseMetrics, rawRequest, removeDir, runToExit,
+  ROOT, binary, call, freePort, parseMetrics, rawRequest, removeDir, runToExit,
   sleep, startService, tempDir,
 } from './lib/service.mjs';
 
 const SEED = JSON.parse(readFileSync(path.join(ROOT, 'data/products.json'), 'utf8'));
 const bySku = new Map(SEED.map((p) => [p.sku, p]));
-
-async function getJson(svc, pathname, init) {
-  const res = await svc.fetch(pathname, init);
-  const text = await res.text();
-  let body;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: res.status, headers: res.headers, body };
-}
 
 const sortedByName = (list) => [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
@@ -35,29 +23,30 @@ function contractTests(backend, start) {
     after(async () => { await svc?.stop(); });
 
     test('GET /health says the store is connected', async () => {
-      const r = await getJson(svc, '/health');
+      const r = await call(svc, '/health');
       assert.equal(r.status, 200);
       assert.deepEqual(r.body, { app: 'OK', mongo: true });
     });
 
     test('GET /ready is 200 with the store check', async () => {
-      const r = await getJson(svc, '/ready');
+      const r = await call(svc, '/ready');
       assert.equal(r.status, 200);
       assert.equal(r.body.ready, true);
       assert.deepEqual(Object.values(r.body.checks), [true]);
     });
 
     test('GET /products returns every seeded product, exactly as seeded', async () => {
-      const r = await getJson(svc, '/products');
-      assert.equal(r.status, 200);
-      assert.match(r.headers.get('content-type'), /^application\/json/);
-      assert.equal(r.body.length, SEED.length);
-      for (const p of r.body) assert.deepEqual(p, bySku.get(p.sku));
+      const res = await svc.fetch('/products');
+      const body = await res.json();
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type'), /^application\/json/);
+      assert.equal(body.length, SEED.length);
+      for (const p of body) assert.deepEqual(p, bySku.get(p.sku));
     });
 
     test('GET /product/:sku returns each product', async () => {
       for (const p of SEED) {
-        const r = await getJson(svc, `/product/${p.sku}`);
+        const r = await call(svc, `/product/${p.sku}`);
         assert.equal(r.status, 200, p.sku);
         assert.deepEqual(r.body, p);
         assert.equal(typeof r.body.price, 'number');
@@ -66,7 +55,7 @@ function contractTests(backend, start) {
     });
 
     test('GET /product/:sku of an unknown SKU is 404 SKU not found', async () => {
-      const r = await getJson(svc, '/product/RB-NOSUCH-0');
+      const r = await call(svc, '/product/RB-NOSUCH-0');
       assert.equal(r.status, 404);
       assert.deepEqual(r.body, { error: 'SKU not found' });
     });
@@ -74,7 +63,7 @@ function contractTests(backend, start) {
     test('GET /products/:cat returns that category sorted by name', async () => {
       const categories = [...new Set(SEED.flatMap((p) => p.categories))];
       for (const cat of categories) {
-        const r = await getJson(svc, `/products/${cat}`);
+        const r = await call(svc, `/products/${cat}`);
         assert.equal(r.status, 200, cat);
         const expected = sortedByName(SEED.filter((p) => p.categories.includes(cat)));
         assert.deepEqual(r.body, expected, cat);
@@ -82,26 +71,26 @@ function contractTests(backend, start) {
     });
 
     test('GET /products/:cat of an unknown category is an empty list', async () => {
-      const r = await getJson(svc, '/products/Spaceships');
+      const r = await call(svc, '/products/Spaceships');
       assert.equal(r.status, 200);
       assert.deepEqual(r.body, []);
     });
 
     test('GET /categories lists the distinct categories, sorted', async () => {
-      const r = await getJson(svc, '/categories');
+      const r = await call(svc, '/categories');
       assert.equal(r.status, 200);
       assert.deepEqual(r.body, [...new Set(SEED.flatMap((p) => p.categories))].sort());
     });
 
     test('GET /search/:text finds a word in the name', async () => {
-      const r = await getJson(svc, '/search/Kettlewick');
+      const r = await call(svc, '/search/Kettlewick');
       assert.equal(r.status, 200);
       assert.deepEqual(r.body.map((p) => p.sku), ['RB-TEAKETTLE-1']);
     });
 
     test('GET /search/:text matches any word, in name or description', async () => {
       const words = ['compost', 'octopus'];
-      const r = await getJson(svc, `/search/${encodeURIComponent(words.join(' '))}`);
+      const r = await call(svc, `/search/${encodeURIComponent(words.join(' '))}`);
       assert.equal(r.status, 200);
       const expected = SEED.filter((p) => words.some((w) =>
         `${p.name} ${p.description}`.toLowerCase().split(/[^a-z0-9]+/).includes(w)));
@@ -111,14 +100,14 @@ function contractTests(backend, start) {
     });
 
     test('GET /search/:text with no match is an empty list', async () => {
-      const r = await getJson(svc, '/search/xylophonequartz');
+      const r = await call(svc, '/search/xylophonequartz');
       assert.equal(r.status, 200);
       assert.deepEqual(r.body, []);
     });
 
     test('search text with quotes and operators is taken as words, not syntax', async () => {
       for (const text of ['"garden', 'garden OR', 'NEAR(', 'kettle*', "o'clock", 'AND']) {
-        const r = await getJson(svc, `/search/${encodeURIComponent(text)}`);
+        const r = await call(svc, `/search/${encodeURIComponent(text)}`);
         assert.ok([200, 400].includes(r.status), `${text}: ${r.status}`);
         assert.ok(Array.isArray(r.body) || typeof r.body.error === 'string', text);
       }
@@ -164,11 +153,11 @@ describe('catalogue at the edges', () => {
   test('a bad SKU is 400 before the store is asked', async () => {
     const bad = ['..%2Fx', 'a'.repeat(65), 'RB%00', 'a%2Fb', 'sp%20ace', '%C3%A9t%C3%A9', 'x%zz'];
     for (const sku of bad) {
-      const r = await getJson(svc, `/product/${sku}`);
+      const r = await call(svc, `/product/${sku}`);
       assert.equal(r.status, 400, sku);
       assert.equal(typeof r.body.error, 'string', sku);
     }
-    const r = await getJson(svc, '/product/..%2Fx');
+    const r = await call(svc, '/product/..%2Fx');
     assert.deepEqual(r.body, { error: 'invalid sku' });
   });
 
@@ -180,26 +169,26 @@ describe('catalogue at the edges', () => {
   });
 
   test('a 64-character SKU is valid (404, not 400)', async () => {
-    const r = await getJson(svc, `/product/${'a'.repeat(64)}`);
+    const r = await call(svc, `/product/${'a'.repeat(64)}`);
     assert.equal(r.status, 404);
   });
 
   test('a bad category is 400', async () => {
-    const r = await getJson(svc, '/products/a%2F..%2Fb');
+    const r = await call(svc, '/products/a%2F..%2Fb');
     assert.equal(r.status, 400);
     assert.deepEqual(r.body, { error: 'invalid cat' });
   });
 
   test('search text may hold spaces and UTF-8 letters, not control bytes', async () => {
-    assert.equal((await getJson(svc, '/search/caf%C3%A9%20robot')).status, 200);
-    assert.equal((await getJson(svc, '/search/a%0Ab')).status, 400);
-    assert.equal((await getJson(svc, '/search/%FF%FE')).status, 400);
-    assert.equal((await getJson(svc, `/search/${'w'.repeat(65)}`)).status, 400);
+    assert.equal((await call(svc, '/search/caf%C3%A9%20robot')).status, 200);
+    assert.equal((await call(svc, '/search/a%0Ab')).status, 400);
+    assert.equal((await call(svc, '/search/%FF%FE')).status, 400);
+    assert.equal((await call(svc, `/search/${'w'.repeat(65)}`)).status, 400);
   });
 
   test('a 70 KiB body is 413, with Content-Length or chunked', async () => {
     const body = 'x'.repeat(70 * 1024);
-    const r = await getJson(svc, '/products', { method: 'POST', body });
+    const r = await call(svc, '/products', { method: 'POST', body });
     assert.equal(r.status, 413);
     assert.equal(typeof r.body.error, 'string');
     const chunked = await rawRequest(svc.port,
@@ -209,17 +198,19 @@ describe('catalogue at the edges', () => {
   });
 
   test('an unknown route is 404 JSON', async () => {
-    const r = await getJson(svc, '/no/such/route');
-    assert.equal(r.status, 404);
-    assert.match(r.headers.get('content-type'), /^application\/json/);
-    assert.equal(typeof r.body.error, 'string');
+    const res = await svc.fetch('/no/such/route');
+    const body = await res.json();
+    assert.equal(res.status, 404);
+    assert.match(res.headers.get('content-type'), /^application\/json/);
+    assert.equal(typeof body.error, 'string');
   });
 
   test('a known route with the wrong method is 405 with Allow', async () => {
-    const r = await getJson(svc, '/products', { method: 'DELETE' });
-    assert.equal(r.status, 405);
-    assert.match(r.headers.get('allow'), /GET/);
-    assert.equal(typeof r.body.error, 'string');
+    const res = await svc.fetch('/products', { method: 'DELETE' });
+    const body = await res.json();
+    assert.equal(res.status, 405);
+    assert.match(res.headers.get('allow'), /GET/);
+    assert.equal(typeof body.error, 'string');
   });
 
   test('HEAD answers like GET without a body', async () => {
@@ -251,7 +242,7 @@ describe('catalogue at the edges', () => {
     assert.ok(garbage === '' || /^HTTP\/1\.1 4\d\d /.test(garbage), garbage);
     const binary = await rawRequest(svc.port, Buffer.from([0, 1, 2, 255, 13, 10, 13, 10]));
     assert.ok(binary === '' || /^HTTP\/1\.1 4\d\d /.test(binary), binary);
-    assert.equal((await getJson(svc, '/health')).status, 200);
+    assert.equal((await call(svc, '/health')).status, 200);
   });
 
   test('/metrics counts requests by route pattern, never the raw path', async () => {
@@ -326,14 +317,14 @@ describe('catalogue configuration and lifecycle', () => {
     const storeDir = path.join(dir, 'not-yet');
     const svc = await startService('catalogue', { DOCSTORE_PATH: path.join(storeDir, 'c.db') });
     try {
-      const health = await getJson(svc, '/health');
+      const health = await call(svc, '/health');
       assert.deepEqual(health.body, { app: 'OK', mongo: false });
-      const ready = await getJson(svc, '/ready');
+      const ready = await call(svc, '/ready');
       assert.equal(ready.status, 503);
       assert.equal(ready.body.ready, false);
       for (const p of ['/products', '/product/RB-PEBBLE-5', '/products/Toys', '/categories', '/search/robot']) {
         const t0 = performance.now();
-        const r = await getJson(svc, p);
+        const r = await call(svc, p);
         const ms = performance.now() - t0;
         assert.equal(r.status, 503, p);
         assert.deepEqual(r.body, { error: 'database not available' }, p);
@@ -343,11 +334,11 @@ describe('catalogue configuration and lifecycle', () => {
       const deadline = Date.now() + 10000;
       let status = 0;
       while (Date.now() < deadline && status !== 200) {
-        status = (await getJson(svc, '/ready')).status;
+        status = (await call(svc, '/ready')).status;
         if (status !== 200) await sleep(100);
       }
       assert.equal(status, 200, 'ready again once the store can be opened');
-      assert.equal((await getJson(svc, '/product/RB-PEBBLE-5')).status, 200);
+      assert.equal((await call(svc, '/product/RB-PEBBLE-5')).status, 200);
       assert.equal(svc.child.exitCode, null);
     } finally {
       const e = await svc.stop();
@@ -399,7 +390,7 @@ describe('catalogue configuration and lifecycle', () => {
       await sleep(100);
       for (let i = 0; i < 10; i++) {
         const t0 = performance.now();
-        const r = await getJson(svc, '/categories', { headers: { connection: 'close' } });
+        const r = await call(svc, '/categories', { headers: { connection: 'close' } });
         const ms = performance.now() - t0;
         assert.equal(r.status, 200);
         assert.ok(ms < 300, `a fast request waited ${ms.toFixed(0)} ms behind slow ones`);
@@ -433,7 +424,7 @@ describe('catalogue configuration and lifecycle', () => {
       for (let round = 0; round < 2; round++) {
         const svc = await startService('catalogue', { DOCSTORE_PATH: path.join(dir, 'c.db'), PORT: String(port) });
         assert.equal(svc.port, port);
-        assert.equal((await getJson(svc, '/products')).body.length, SEED.length);
+        assert.equal((await call(svc, '/products')).body.length, SEED.length);
         assert.equal((await svc.stop()).code, 0);
       }
     } finally {
