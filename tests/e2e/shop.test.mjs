@@ -141,6 +141,7 @@ describe('shopping in a browser', () => {
     await page.locator('#login-password').fill('robots-rule');
     await page.getByRole('button', { name: 'Sign in' }).last().click();
     await page.getByRole('link', { name: /My orders|Orders/ }).first().waitFor();
+    await page.waitForURL((url) => !/#\/login$/.test(url.hash));
     await page.goto(`${SHOP}/#/cart`);
     try {
       await page.locator('.cart-line', { hasText: 'Lanternbot' }).waitFor({ timeout: 10000 });

@@ -14,10 +14,28 @@ function normalise(c) {
   return { total: Number(c.total) || 0, tax: Number(c.tax) || 0, items: Array.isArray(c.items) ? c.items : [] };
 }
 
-export function setCart(c) {
-  current = normalise(c);
+function publish(cart) {
+  current = cart;
   window.dispatchEvent(new CustomEvent('rs:cart', { detail: current }));
-  return current;
+  return cart;
+}
+
+// Answers can arrive out of order (a sign-out while the old cart loads, two
+// quick adds): only the answer to the newest request becomes the cart.
+let newest = 0;
+
+function setCart(c) {
+  newest++;
+  return publish(normalise(c));
+}
+
+// Runs call(), a request whose answer is a cart, and returns that cart;
+// it becomes the current cart unless a newer request was made meanwhile.
+export async function cartAnswer(call) {
+  const mine = ++newest;
+  const cart = normalise(await call());
+  if (mine === newest) publish(cart);
+  return cart;
 }
 
 export const lastCart = () => current;
@@ -30,25 +48,23 @@ export const itemCount = (c = current) => productLines(c).reduce((n, i) => n + (
 export async function loadCart() {
   const id = await shopperId();
   if (isFreshAnonymous()) return setCart(EMPTY);
-  try {
-    return setCart(await api('cart', ['cart', id]));
-  } catch (e) {
-    if (e.status === 404) return setCart(EMPTY);
+  return cartAnswer(() => api('cart', ['cart', id]).catch((e) => {
+    if (e.status === 404) return EMPTY;
     throw e;
-  }
+  }));
 }
 
 export async function addToCart(sku, qty) {
   const id = await shopperId();
   markCartUsed();
-  return setCart(await api('cart', ['add', id, sku, qty]));
+  return cartAnswer(() => api('cart', ['add', id, sku, qty]));
 }
 
 // qty 0 removes the line. A cart that expired meanwhile is reloaded.
 export async function updateQuantity(sku, qty) {
   const id = await shopperId();
   try {
-    return setCart(await api('cart', ['update', id, sku, qty]));
+    return await cartAnswer(() => api('cart', ['update', id, sku, qty]));
   } catch (e) {
     if (e.status === 404) await loadCart().catch(() => {});
     throw e;
@@ -59,7 +75,7 @@ export async function updateQuantity(sku, qty) {
 // or null when there was no anonymous cart.
 export async function mergeCart(fromId, toName) {
   try {
-    return setCart(await api('cart', ['rename', fromId, toName]));
+    return await cartAnswer(() => api('cart', ['rename', fromId, toName]));
   } catch (e) {
     if (e.status === 404) return null;
     throw e;

@@ -50,7 +50,8 @@ async function completeSignIn(user) {
   notifyInfo(`Welcome, ${user.name}!` + (n ? ` Your cart now holds ${n} ${n === 1 ? 'robot' : 'robots'}.` : ''));
   const target = returnTo;
   returnTo = '#/';
-  navigate(target);
+  // A person who went elsewhere while this ran is not pulled back.
+  if (/^#\/(login|register)$/.test(location.hash)) navigate(target);
 }
 
 function formShell(title, intro, form, footer) {

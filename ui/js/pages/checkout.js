@@ -3,7 +3,7 @@
 // then /confirm puts the shipping line into the cart and payment follows.
 
 import { api, messageOf } from '../api.js';
-import { loadCart, productLines, setCart } from '../cart.js';
+import { cartAnswer, loadCart, productLines } from '../cart.js';
 import { busy, emptyState, orderSummary, pageTitle } from '../components.js';
 import { h, formatPrice, replace } from '../dom.js';
 import { navigate, setTitle } from '../router.js';
@@ -194,7 +194,7 @@ export default async function checkoutPage() {
       try {
         await busy(next, 'Saving…', async () => {
           const id = await shopperId();
-          setCart(await api('shipping', ['confirm', id], { method: 'POST', body }));
+          await cartAnswer(() => api('shipping', ['confirm', id], { method: 'POST', body }));
         });
         navigate('#/pay');
       } catch (e) {
