@@ -2,7 +2,8 @@
 #   make              build everything (build/)
 #   make test         install what the tests need, build, run every test
 #   make test SANITIZE=1   the same with ASan + UBSan (build-asan/)
-#   make bench        the benchmark suite (see bench/README.md)
+#   make bench        the benchmark suite against a fresh shop (see bench/README.md);
+#                     BENCH=catalogue|cart|agreement for one microbenchmark
 #   make run          the whole shop on this machine (REPLICAS=2 for two of each)
 #   make stop | status | logs [SERVICE=cart]
 
@@ -33,7 +34,11 @@ test: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory build
+ifeq ($(BENCH),)
+	@BUILD_DIR=$(BUILD_DIR) node bench/suite.mjs
+else
 	@BUILD_DIR=$(BUILD_DIR) bench/run $(BENCH)
+endif
 
 run:
 	@BUILD_DIR=$(BUILD_DIR) REPLICAS=$(REPLICAS) scripts/stack run

@@ -1,0 +1,287 @@
+// suite.mjs - the shop's benchmark suite (`make bench`): starts a fresh shop
+// the way `make run` does (its own directory and ports, access logs off),
+// loads it with rs-load as shoppers would, and writes what it measured to
+// bench/results/<time>/: one JSON and one HTML report per load run,
+// summary.json and README.md (the Markdown tables).
+//
+//   (a) the seed profile: 1000 VUs browsing with 1 s think time, 2 minutes
+//   (b) peak: browsing with no think time at 64, 256 and 1000 connections
+//   (c) checkout at fixed open-loop rates, stepped up until p99 > 100 ms or
+//       errors appear
+//   (d) memory: every process's RSS at idle and its peak
+//   (e) the per-service microbenchmarks and the rs-load/wrk agreement check
+//       (bench/run)
+//
+// Each run also records each process's CPU share, which names the
+// bottleneck. BENCH_QUICK=1 shortens every run (for trying the suite out).
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BUILD_DIR = process.env.BUILD_DIR ?? 'build';
+const RS_LOAD = path.join(ROOT, BUILD_DIR, 'src/load/rs-load');
+const OFFSET = 40000;
+const SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
+const QUICK = process.env.BENCH_QUICK === '1';
+const SEED_DURATION = QUICK ? '20s' : '2m';
+const PEAK_DURATION = QUICK ? '5s' : '30s';
+const STEP_DURATION = QUICK ? '5s' : '20s';
+const PEAK_VUS = [64, 256, 1000];
+const CHECKOUT_RATES = [10, 20, 40, 60, 80, 100, 130, 160, 200, 250, 300, 400];
+const CHECKOUT_P99_LIMIT_US = 100000;
+const CLOCK_TICKS = 100;   // USER_HZ on Linux
+
+const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+const OUT = path.join(ROOT, 'bench/results', stamp);
+const stackDir = mkdtempSync(path.join(tmpdir(), 'rs-bench-stack-'));
+const stackEnv = { ...process.env, STACK_DIR: stackDir, STACK_PORT_OFFSET: String(OFFSET), ACCESS_LOG: '0', BUILD_DIR };
+
+function log(line) {
+  process.stderr.write(`bench: ${line}\n`);
+}
+
+// ---- the processes of the shop ------------------------------------------
+
+// Every process of the stack: supervisord's programs and their children.
+async function stackProcesses() {
+  const conf = path.join(stackDir, 'supervisord.conf');
+  const { stdout } = await run('supervisorctl', ['-c', conf, 'status'], { env: stackEnv }).catch((e) => e);
+  const programs = [];
+  for (const line of (stdout ?? '').split('\n')) {
+    const m = /^(\S+)\s+RUNNING\s+pid (\d+)/.exec(line);
+    if (m) programs.push({ name: m[1], pid: Number(m[2]) });
+  }
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readProc(Number(entry), 'stat');
+    if (!stat) continue;
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(Number(entry));
+  }
+  const tree = (pid) => [pid, ...(children.get(pid) ?? []).flatMap(tree)];
+  return programs.map((p) => ({ name: p.name, pids: tree(p.pid) }));
+}
+
+function readProc(pid, file) {
+  try { return readFileSync(`/proc/${pid}/${file}`, 'utf8'); } catch { return null; }
+}
+
+// RSS now and at its highest (VmHWM), in MiB, summed over a program's processes.
+function memoryOf(program) {
+  let rss = 0, peak = 0;
+  for (const pid of program.pids) {
+    const status = readProc(pid, 'status') ?? '';
+    rss += Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0) / 1024;
+    peak += Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0) / 1024;
+  }
+  return { rss, peak };
+}
+
+// CPU seconds used so far, summed over a program's processes.
+function cpuOf(program) {
+  let ticks = 0;
+  for (const pid of program.pids) {
+    const stat = readProc(pid, 'stat');
+    if (!stat) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / CLOCK_TICKS;
+}
+
+// ---- load runs -------------------------------------------------------------
+
+// One rs-load run; returns its results document with each program's CPU
+// share (in cores) while it ran, and the load generator's own.
+async function load(name, args) {
+  const programs = await stackProcesses();
+  const before = programs.map(cpuOf);
+  childCpu();
+  const started = process.hrtime.bigint();
+  const json = path.join(OUT, `${name}.json`);
+  const html = path.join(OUT, `${name}.html`);
+  const child = spawn(RS_LOAD, ['--quiet', '--json', json, '--html', html, ...args, SHOP],
+    { stdio: ['ignore', 'pipe', 'inherit'] });
+  let summary = '';
+  child.stdout.on('data', (d) => { summary += d; });
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const self = childCpu();
+  if (code !== 0 && code !== 99) throw new Error(`rs-load ${args.join(' ')} exited ${code}`);
+  writeFileSync(path.join(OUT, `${name}.txt`), summary);
+  const doc = JSON.parse(readFileSync(json, 'utf8'));
+  doc.cpu = Object.fromEntries(programs.map((p, i) => [p.name, (cpuOf(p) - before[i]) / seconds]));
+  doc.cpu['rs-load'] = self / seconds;
+  const t = doc.totals;
+  log(`${name}: ${t.requests} requests, ${Math.round(t.rps)} req/s, ${t.errors} errors, ` +
+      `p50 ${ms(t.latency_us.p50)} p95 ${ms(t.latency_us.p95)} p99 ${ms(t.latency_us.p99)} ms`);
+  return doc;
+}
+
+// CPU seconds of the children waited for since the last call: between two
+// calls around a load run, rs-load's own (it runs alone).
+let childCpuSeen = 0;
+function childCpu() {
+  const stat = readProc(process.pid, 'stat');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const total = (Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
+  const used = total - childCpuSeen;
+  childCpuSeen = total;
+  return used;
+}
+
+const ms = (us) => (us / 1000).toFixed(2);
+
+// The program that used the most CPU, and how much.
+function bottleneck(doc) {
+  const [name, cores] = Object.entries(doc.cpu).filter(([n]) => n !== 'rs-load')
+    .sort((a, b) => b[1] - a[1])[0] ?? ['-', 0];
+  return { name, cores };
+}
+
+// ---- the suite ---------------------------------------------------------------
+
+async function seedProfile() {
+  return load('a-seed-browse-1000vus', ['-s', 'browse', '-u', '1000', '--think', '1', '-d', SEED_DURATION,
+    '--threshold', 'p95<10ms,errors<1%']);
+}
+
+async function peak() {
+  const runs = [];
+  for (const vus of PEAK_VUS) {
+    runs.push({ vus, doc: await load(`b-peak-browse-${vus}vus`, ['-s', 'browse', '-u', String(vus), '-d', PEAK_DURATION]) });
+  }
+  return runs;
+}
+
+async function checkoutLadder() {
+  const steps = [];
+  for (const rate of CHECKOUT_RATES) {
+    const doc = await load(`c-checkout-${rate}per-s`, ['-s', 'checkout', '--rate', String(rate), '-d', STEP_DURATION]);
+    const held = doc.totals.latency_us.p99 <= CHECKOUT_P99_LIMIT_US && doc.totals.errors === 0 &&
+      doc.journeys.dropped === 0;
+    steps.push({ rate, held, doc });
+    if (!held) break;
+  }
+  return steps;
+}
+
+async function microbenchmarks() {
+  const env = { ...process.env, BUILD_DIR, BENCH_OUT: path.join(OUT, 'micro') };
+  if (QUICK) Object.assign(env, { BENCH_DURATION: '2s', BENCH_ROUNDS: '1' });
+  const child = spawn(path.join(ROOT, 'bench/run'), ['catalogue', 'cart', 'agreement'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; process.stderr.write(d); });
+  const code = await new Promise((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`bench/run exited ${code}`);
+  return out;
+}
+
+function memoryTable(idle, peakMemory) {
+  const rows = idle.map((m) => {
+    const p = peakMemory.find((x) => x.name === m.name) ?? { peak: m.rss };
+    return { name: m.name, idle: m.rss, peak: p.peak };
+  });
+  const services = rows.filter((r) => SERVICE_NAMES.has(r.name.replace(/-\d+$/, '')));
+  const sum = (list, key) => list.reduce((s, r) => s + r[key], 0);
+  return {
+    rows,
+    services: { idle: sum(services, 'idle'), peak: sum(services, 'peak') },
+    everything: { idle: sum(rows, 'idle'), peak: sum(rows, 'peak') },
+  };
+}
+
+const SERVICE_NAMES = new Set(['web', 'catalogue', 'user', 'cart', 'shipping', 'ratings', 'payment', 'dispatch']);
+
+function markdown(s) {
+  const L = [];
+  const lat = (d) => `${ms(d.totals.latency_us.p50)} | ${ms(d.totals.latency_us.p95)} | ${ms(d.totals.latency_us.p99)}`;
+  const cpuLine = (d) => Object.entries(d.cpu).sort((a, b) => b[1] - a[1]).slice(0, 4)
+    .map(([n, c]) => `${n} ${(c * 100).toFixed(0)}%`).join(', ');
+  L.push(`# Benchmark results ${s.started}`, '');
+  L.push(`${s.machine}. The shop as \`make run\` starts it (one replica each, access logs off),`,
+    `loaded by rs-load on the same machine. Command: \`${s.command}\`.`, '');
+  L.push('## (a) Seed profile: 1000 VUs browse, 1 s think', '');
+  L.push('| duration | requests | req/s | errors | p50 ms | p95 ms | p99 ms | goal p95 < 10 ms |', '|---|---:|---:|---:|---:|---:|---:|---|');
+  const a = s.seed;
+  L.push(`| ${a.duration_s.toFixed(0)} s | ${a.totals.requests} | ${a.totals.rps.toFixed(0)} | ${a.totals.errors} | ${lat(a)} | ${a.totals.latency_us.p95 < 10000 ? 'met' : 'missed'} |`, '');
+  L.push('## (b) Peak: browse with no think time', '');
+  L.push('| connections | requests | req/s | journeys/s | errors | p50 ms | p95 ms | p99 ms | CPU (cores) |', '|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const { vus, doc } of s.peak) {
+    L.push(`| ${vus} | ${doc.totals.requests} | ${doc.totals.rps.toFixed(0)} | ${doc.journeys.per_s.toFixed(0)} | ${doc.totals.errors} | ${lat(doc)} | ${cpuLine(doc)} |`);
+  }
+  const p1000 = s.peak.find((p) => p.vus === 1000)?.doc;
+  if (p1000) {
+    L.push('', `Goal: more than 20,000 req/s at 1000 connections with no errors: ${p1000.totals.rps > 20000 && p1000.totals.errors === 0 ? 'met' : 'missed'} (${p1000.totals.rps.toFixed(0)} req/s, ${p1000.totals.errors} errors).`,
+      `Bottleneck (most CPU at 1000 connections): ${s.bottleneck.name}, ${(s.bottleneck.cores * 100).toFixed(0)}% of a core.`);
+  }
+  L.push('', '## (c) Checkout at fixed open-loop rates', '');
+  L.push('| journeys/s | requests/s | errors | dropped | p50 ms | p95 ms | p99 ms | held (p99 ≤ 100 ms, no errors) |', '|---:|---:|---:|---:|---:|---:|---:|---|');
+  for (const { rate, held, doc } of s.checkout) {
+    L.push(`| ${rate} | ${doc.totals.rps.toFixed(0)} | ${doc.totals.errors} | ${doc.journeys.dropped} | ${lat(doc)} | ${held ? 'yes' : 'no'} |`);
+  }
+  L.push('', `Highest rate held: ${s.checkoutRate} checkouts a second.`, '');
+  L.push('## (d) Memory (RSS, MiB)', '');
+  L.push('| process | idle | peak |', '|---|---:|---:|');
+  for (const r of s.memory.rows) L.push(`| ${r.name} | ${r.idle.toFixed(1)} | ${r.peak.toFixed(1)} |`);
+  L.push(`| **the eight services** | **${s.memory.services.idle.toFixed(1)}** | **${s.memory.services.peak.toFixed(1)}** |`);
+  L.push(`| everything, datastores included | ${s.memory.everything.idle.toFixed(1)} | ${s.memory.everything.peak.toFixed(1)} |`, '');
+  L.push(`Goals for the eight services: under 64 MiB idle (${s.memory.services.idle < 64 ? 'met' : 'missed'}), under 160 MiB at peak (${s.memory.services.peak < 160 ? 'met' : 'missed'}).`, '');
+  L.push('## (e) Microbenchmarks and the rs-load/wrk agreement (bench/run)', '', s.micro.trim(), '');
+  return L.join('\n');
+}
+
+async function main() {
+  mkdirSync(OUT, { recursive: true });
+  const started = new Date().toISOString();
+  log(`results in ${path.relative(ROOT, OUT)}; starting a fresh shop in ${stackDir}`);
+  await run(path.join(ROOT, 'scripts/stack'), ['run'], { env: stackEnv, timeout: 600000 });
+  try {
+    await load('warm-up', ['-s', 'mix', '-u', '16', '-d', QUICK ? '3s' : '10s']);
+    await new Promise((r) => setTimeout(r, 2000));
+    const idle = (await stackProcesses()).map((p) => ({ name: p.name, ...memoryOf(p) }));
+    const seed = await seedProfile();
+    const peakRuns = await peak();
+    const checkout = await checkoutLadder();
+    const peakMemory = (await stackProcesses()).map((p) => ({ name: p.name, ...memoryOf(p) }));
+    const held = checkout.filter((c) => c.held);
+    const summary = {
+      started,
+      machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'})`,
+      command: QUICK ? 'BENCH_QUICK=1 make bench' : 'make bench',
+      seed,
+      peak: peakRuns,
+      bottleneck: bottleneck(peakRuns[peakRuns.length - 1].doc),
+      checkout,
+      checkoutRate: held.length ? held[held.length - 1].rate : 0,
+      memory: memoryTable(idle, peakMemory),
+    };
+    await run(path.join(ROOT, 'scripts/stack'), ['stop'], { env: stackEnv });
+    summary.micro = await microbenchmarks();
+    const brief = {
+      ...summary,
+      seed: summary.seed.totals,
+      peak: summary.peak.map(({ vus, doc }) => ({ vus, totals: doc.totals, journeys: doc.journeys, cpu: doc.cpu })),
+      checkout: summary.checkout.map(({ rate, held: ok, doc }) => ({ rate, held: ok, totals: doc.totals, journeys: doc.journeys, cpu: doc.cpu })),
+    };
+    writeFileSync(path.join(OUT, 'summary.json'), JSON.stringify(brief, null, 2));
+    const md = markdown(summary);
+    writeFileSync(path.join(OUT, 'README.md'), md);
+    process.stdout.write(`${md}\nresults: ${path.relative(ROOT, OUT)}\n`);
+  } finally {
+    await run(path.join(ROOT, 'scripts/stack'), ['stop'], { env: stackEnv }).catch(() => {});
+    rmSync(stackDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e.stack ?? e}\n`);
+  process.exit(1);
+});
