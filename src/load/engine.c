@@ -54,6 +54,7 @@ typedef struct vu {
     int         complete;
     int         got_bytes;
     int         retried;
+    int         idempotent;    /* the request may be sent twice */
     int         want_body;
     int         stat_id;
     uint64_t    sent_at, deadline, journey_start;
@@ -85,6 +86,7 @@ struct worker {
     uint64_t    next_arrival;  /* open model */
     uint64_t    next_tick;
     int         out_of_memory;
+    uint64_t    stopped_at;    /* when its loop ended */
     _Atomic int done;
     stats       st;
     char        scratch[65536];
@@ -241,9 +243,13 @@ static http_parser_settings parser_settings = {
 static void begin_step(vu *v, uint64_t due);
 static void send_request(vu *v);
 
+/* Counts the answer to the current request; an answer after the end of
+ * the run is not counted, like one still in flight at the end. */
 static void record(vu *v, uint64_t now, const char *what)
 {
     worker *w = v->w;
+    if (now >= w->e->end)
+        return;
     uint64_t latency = now > v->sent_at ? now - v->sent_at : 0;
     if (stats_request(&w->st, v->stat_id, latency, second_of(w, now), what) < 0)
         w->out_of_memory = 1;
@@ -253,7 +259,8 @@ static void journey_done(vu *v, int ok)
 {
     worker *w = v->w;
     uint64_t now = now_us();
-    stats_journey(&w->st, now - v->journey_start, ok);
+    if (now < w->e->end)
+        stats_journey(&w->st, now - v->journey_start, ok);
     const options *o = &w->e->o;
     if (o->model == MODEL_OPEN) {
         v->state = VU_PARKED;
@@ -282,9 +289,12 @@ static void request_failed(vu *v, const char *what)
     journey_done(v, 0);
 }
 
+/* The connection failed. A request that found its kept-alive connection
+ * closed before any answer is sent once more on a new one, when sending it
+ * twice does no harm (GET, PUT, DELETE): a POST may have been taken. */
 static void transport_failed(vu *v, const char *what)
 {
-    int resend = v->reused && !v->got_bytes && !v->retried;
+    int resend = v->reused && !v->got_bytes && !v->retried && v->idempotent;
     conn_close(v);
     if (resend) {
         v->retried = 1;
@@ -346,6 +356,7 @@ static void begin_step(vu *v, uint64_t due)
         return;
     }
     v->state = VU_RUNNING;
+    v->idempotent = strcmp(r.method, "POST") != 0;
     v->want_body = journey_wants_body(&v->j);
     v->retried = 0;
     v->deadline = now_us() + (uint64_t)(v->w->e->o.timeout_s * 1e6);
@@ -509,25 +520,34 @@ static void follow_stages(worker *w, uint64_t now)
     }
 }
 
-/* Open model: starts every journey that is due. */
+/* Open model: when the next journey after `from` is due. This thread's
+ * share of the staged rate is summed over time, a millisecond at a time,
+ * until it makes `need` journeys (1, or less for the first, so that the
+ * threads take turns); never, within the run, when the rate stays at 0. */
+static uint64_t next_due(const worker *w, uint64_t from, double need)
+{
+    const engine *e = w->e;
+    for (uint64_t t = from; t < e->end; t += 1000) {
+        double rate = options_target_at(&e->o, (double)(t - e->t0) / 1e6) / e->o.threads;
+        if (rate * 0.001 >= need)
+            return t + (uint64_t)(need / rate * 1e6);
+        need -= rate * 0.001;
+    }
+    return UINT64_MAX;
+}
+
+/* Open model: starts every journey that is due, each on a free VU. */
 static void start_arrivals(worker *w, uint64_t now)
 {
     engine *e = w->e;
-    int threads = e->o.threads;
     while (w->next_arrival <= now) {
-        double t = (double)(w->next_arrival - e->t0) / 1e6;
-        double rate = options_target_at(&e->o, t) / threads;
-        if (rate <= 0) {
-            w->next_arrival += 10000;     /* look again in 10 ms */
-            continue;
-        }
         uint64_t due = w->next_arrival;
-        w->next_arrival += (uint64_t)(1e6 / rate);
+        w->next_arrival = next_due(w, due, 1.0);
         vu *v = w->free_list;
         if (v)
             w->free_list = v->next_free;
         else if (w->nvus < w->max_vus)
-            v = vu_new(w, w->index + w->nvus * threads);
+            v = vu_new(w, w->index + w->nvus * e->o.threads);
         if (!v) {
             stats_dropped(&w->st);
             continue;
@@ -595,8 +615,8 @@ static void *worker_main(void *arg)
     worker *w = arg;
     engine *e = w->e;
     struct epoll_event events[MAX_EVENTS];
-    uint64_t interval = e->o.model == MODEL_OPEN && e->o.rate > 0 ? (uint64_t)(1e6 * e->o.threads / e->o.rate) : 0;
-    w->next_arrival = e->t0 + interval * (uint64_t)w->index / (uint64_t)e->o.threads;
+    if (e->o.model == MODEL_OPEN)
+        w->next_arrival = next_due(w, e->t0, (w->index + 1.0) / e->o.threads);
     w->next_tick = e->t0;
     while (!atomic_load_explicit(&e->stop, memory_order_relaxed) && !w->out_of_memory) {
         uint64_t now = now_us();
@@ -612,6 +632,7 @@ static void *worker_main(void *arg)
         for (int i = 0; i < n; i++)
             on_event(w, events[i].data.u64, events[i].events);
     }
+    w->stopped_at = now_us();
     for (int i = 0; i < w->nvus; i++)
         conn_close(w->vus[i]);
     atomic_store(&w->done, 1);
@@ -644,7 +665,7 @@ static int worker_init(engine *e, worker *w, int index)
         return -1;
     int threads = e->o.threads;
     if (e->o.model == MODEL_OPEN) {
-        w->max_vus = (e->o.max_vus + threads - 1) / threads;
+        w->max_vus = e->o.max_vus / threads + (index < e->o.max_vus % threads ? 1 : 0);
         return 0;
     }
     for (int g = index; g < e->o.vus; g += threads)
@@ -741,7 +762,10 @@ int engine_join(engine *e, stats *out, double *duration_s)
         if (e->workers[i].out_of_memory)
             rc = -1;
     }
-    uint64_t stopped = now_us();
+    uint64_t stopped = e->t0;
+    for (int i = 0; i < e->started; i++)
+        if (e->workers[i].stopped_at > stopped)
+            stopped = e->workers[i].stopped_at;
     *duration_s = (double)((stopped < e->end ? stopped : e->end) - e->t0) / 1e6;
     for (int i = 0; i < e->o.threads; i++)
         if (stats_merge(out, &e->workers[i].st) < 0)

@@ -67,9 +67,9 @@ static void show_progress(engine *e, const options *o)
     int live = !o->quiet && isatty(STDERR_FILENO);
     double total = options_total_duration(o);
     uint64_t last = 0;
-    while (!engine_done(e)) {
-        sleep(1);
-        if (!live)
+    for (int tick = 1; !engine_done(e); tick++) {
+        usleep(50000);
+        if (!live || tick % 20 != 0)
             continue;
         uint64_t requests, errors, journeys;
         int64_t active;

@@ -3,7 +3,6 @@
  */
 #include "options.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,7 +32,7 @@ void options_usage(void)
         "      --json FILE       write the results as JSON\n"
         "      --html FILE       write a self-contained HTML report\n"
         "      --threshold LIST  e.g. 'p95<200ms,p99<500ms,errors<1%,rps>1000';\n"
-        "                        a miss makes the exit code 99\n"
+        "                        a bare latency is in ms; a miss makes the exit code 99\n"
         "  -q, --quiet           no live progress line\n"
         "  -h, --help            this text\n",
         stdout);
@@ -51,17 +50,22 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-/* A non-negative decimal number at *s; advances *s past it. */
+/* A non-negative decimal number (digits and at most one point) at *s;
+ * advances *s past it. */
 static int parse_number(const char **s, double *out)
 {
-    if (!isdigit((unsigned char)**s) && **s != '.')
+    size_t n = strspn(*s, "0123456789.");
+    char digits[32];
+    if (n == 0 || n >= sizeof digits)
         return -1;
+    memcpy(digits, *s, n);
+    digits[n] = '\0';
     char *end;
     errno = 0;
-    double v = strtod(*s, &end);
-    if (end == *s || errno || v < 0 || v != v)
+    double v = strtod(digits, &end);
+    if (*end != '\0' || errno || strchr(digits, '.') != strrchr(digits, '.') || !strcmp(digits, "."))
         return -1;
-    *s = end;
+    *s += n;
     *out = v;
     return 0;
 }
@@ -114,7 +118,8 @@ int parse_range(const char *s, double *min, double *max)
 int parse_stages(const char *s, stage *stages, int max, int *n)
 {
     char copy[1024];
-    if (strlen(s) >= sizeof copy)
+    size_t len = strlen(s);
+    if (len == 0 || len >= sizeof copy || s[0] == ',' || s[len - 1] == ',' || strstr(s, ",,"))
         return -1;
     strcpy(copy, s);
     *n = 0;
@@ -162,8 +167,13 @@ int parse_threshold(const char *s, threshold *t)
 
     if (is_latency_metric(t->metric)) {
         double seconds;
-        if (parse_duration(p, &seconds) < 0)
+        if (*p != '\0' && strspn(p, "0123456789.") == strlen(p)) {
+            if (parse_duration(p, &seconds) < 0)     /* a bare number: ms, as in k6 */
+                return -1;
+            seconds /= 1000;
+        } else if (parse_duration(p, &seconds) < 0) {
             return -1;
+        }
         t->limit = seconds * 1e6;
         return 0;
     }

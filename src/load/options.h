@@ -24,7 +24,8 @@ typedef struct stage {
     double target;         /* VUs (closed) or journeys per second (open) */
 } stage;
 
-/* "p95<200ms": metric p50|p90|p95|p99|max|mean (microseconds),
+/* "p95<200ms" ("p95<200" is milliseconds too, as in k6): metric
+ * p50|p90|p95|p99|max|mean (the limit kept in microseconds),
  * errors (a fraction of requests) or rps (requests per second). */
 typedef struct threshold {
     char         expr[64];

@@ -33,7 +33,8 @@
  *     "timeline": [{"t": 1, "requests": .., "errors": .., "active": ..,
  *                   "p50_us": .., "p95_us": .., "p99_us": .., "max_us": ..},
  *                  ...],                          one entry per second;
- *                                                 active = VUs busy (closed)
+ *                                                 active = VUs in the load
+ *                                                 (closed: busy or thinking)
  *                                                 or journeys in flight (open)
  *     "thresholds": [{"expr": "p95<200ms", "actual": "3.10ms",
  *                     "ok": true}, ...],

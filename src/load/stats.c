@@ -72,9 +72,11 @@ static second *second_at(stats *s, int sec)
 
 static int count_error(stats *s, int step, const char *what, uint64_t n)
 {
+    char name[sizeof s->error_list->what];
+    snprintf(name, sizeof name, "%s", what);   /* kept as stored: cut to size */
     for (int i = 0; i < s->nerrors; i++) {
         error_count *e = &s->error_list[i];
-        if (e->step == step && strcmp(e->what, what) == 0) {
+        if (e->step == step && strcmp(e->what, name) == 0) {
             e->count += n;
             return 0;
         }
@@ -89,7 +91,7 @@ static int count_error(stats *s, int step, const char *what, uint64_t n)
     }
     error_count *e = &s->error_list[s->nerrors++];
     e->step = step;
-    snprintf(e->what, sizeof e->what, "%s", what);
+    snprintf(e->what, sizeof e->what, "%s", name);
     e->count = n;
     return 0;
 }
