@@ -6,6 +6,7 @@
  * calls, so a service talks to its peers over warm keep-alive connections.
  */
 #include "rs_client.h"
+#include "rs_client_shared.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -20,8 +21,8 @@
 #include "rs_trace.h"
 
 static pthread_key_t handle_key;
-static long connect_timeout_ms;
-static long total_timeout_ms;
+long rs_client_connect_timeout_ms;
+long rs_client_total_timeout_ms;
 static rs_metric *client_duration;
 
 static void free_handle(void *h)
@@ -31,8 +32,8 @@ static void free_handle(void *h)
 
 int rs_client_init(void)
 {
-    connect_timeout_ms = rs_config_int("CLIENT_CONNECT_TIMEOUT_MS", 1000, 1, 60000);
-    total_timeout_ms = rs_config_int("CLIENT_TIMEOUT_MS", 5000, 1, 600000);
+    rs_client_connect_timeout_ms = rs_config_int("CLIENT_CONNECT_TIMEOUT_MS", 1000, 1, 60000);
+    rs_client_total_timeout_ms = rs_config_int("CLIENT_TIMEOUT_MS", 5000, 1, 600000);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return -1;
     if (pthread_key_create(&handle_key, free_handle) != 0)
@@ -45,6 +46,7 @@ int rs_client_init(void)
 
 void rs_client_cleanup(void)
 {
+    rs_client_async_stop();
     CURL *h = pthread_getspecific(handle_key);
     if (h != NULL) {
         curl_easy_cleanup(h);
@@ -73,21 +75,22 @@ static size_t collect_body(char *data, size_t size, size_t n, void *out)
     return rs_buf_append(out, data, size * n) == 0 ? size * n : 0;
 }
 
-static bool is_idempotent(const char *method)
+bool rs_client_idempotent(const char *method)
 {
     return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
            strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0;
 }
 
-static struct curl_slist *request_headers(const rs_client_request *rq)
+struct curl_slist *rs_client_headers(const rs_client_request *rq)
 {
     struct curl_slist *list = NULL, *next;
     char line[128];
     const rs_trace *t = rs_trace_current();
-    if (t != NULL) {
+    if (rq->traceparent != NULL || t != NULL) {
         char tp[RS_TRACEPARENT_LEN + 1];
-        rs_trace_format(t, tp);
-        snprintf(line, sizeof line, "traceparent: %s", tp);
+        if (rq->traceparent == NULL)
+            rs_trace_format(t, tp);
+        snprintf(line, sizeof line, "traceparent: %s", rq->traceparent ? rq->traceparent : tp);
         if ((next = curl_slist_append(list, line)) == NULL)
             goto fail;
         list = next;
@@ -112,13 +115,13 @@ fail:
     return NULL;
 }
 
-static void set_options(CURL *h, const rs_client_request *rq, struct curl_slist *headers,
-                        rs_buf *body)
+void rs_client_set_options(CURL *h, const rs_client_request *rq, struct curl_slist *headers,
+                           rs_buf *body)
 {
     curl_easy_setopt(h, CURLOPT_URL, rq->url);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, connect_timeout_ms);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, rq->timeout_ms > 0 ? rq->timeout_ms : total_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, rs_client_connect_timeout_ms);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, rq->timeout_ms > 0 ? rq->timeout_ms : rs_client_total_timeout_ms);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
@@ -133,7 +136,7 @@ static void set_options(CURL *h, const rs_client_request *rq, struct curl_slist 
     }
 }
 
-static rs_client_result classify(CURLcode rc)
+rs_client_result rs_client_classify(CURLcode rc)
 {
     switch (rc) {
     case CURLE_OK:
@@ -152,9 +155,9 @@ static rs_client_result perform_once(CURL *h, const rs_client_request *rq,
                                      struct curl_slist *headers, rs_client_response *out)
 {
     rs_buf_reset(&out->body);
-    set_options(h, rq, headers, &out->body);
+    rs_client_set_options(h, rq, headers, &out->body);
     CURLcode rc = curl_easy_perform(h);
-    rs_client_result result = classify(rc);
+    rs_client_result result = rs_client_classify(rc);
     if (result == RS_CLIENT_OK) {
         const char *type = NULL;
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
@@ -165,8 +168,8 @@ static rs_client_result perform_once(CURL *h, const rs_client_request *rq,
     return result;
 }
 
-static void observe(const rs_client_request *rq, rs_client_result result, long status,
-                    double started)
+void rs_client_observe(const rs_client_request *rq, rs_client_result result, long status,
+                       double started)
 {
     static const char *const failures[] = {"", "connect_error", "timeout", "error"};
     char code[16];
@@ -184,14 +187,14 @@ rs_client_result rs_client_call(const rs_client_request *rq, rs_client_response 
     out->body = (rs_buf)RS_BUF_INIT;
     out->content_type[0] = '\0';
     CURL *h = thread_handle();
-    struct curl_slist *headers = h ? request_headers(rq) : NULL;
+    struct curl_slist *headers = h ? rs_client_headers(rq) : NULL;
     if (headers == NULL)
         return RS_CLIENT_ERROR;
     double started = rs_now();
     rs_client_result result = perform_once(h, rq, headers, out);
-    if (result == RS_CLIENT_CONNECT && is_idempotent(rq->method) && !rq->no_retry)
+    if (result == RS_CLIENT_CONNECT && rs_client_idempotent(rq->method) && !rq->no_retry)
         result = perform_once(h, rq, headers, out);
     curl_slist_free_all(headers);
-    observe(rq, result, out->status, started);
+    rs_client_observe(rq, result, out->status, started);
     return result;
 }

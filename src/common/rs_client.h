@@ -6,6 +6,7 @@
  * current trace's traceparent, is measured in
  * http_client_request_duration_seconds{peer,status}, and an idempotent call
  * (GET, HEAD, PUT, DELETE) that fails to connect is tried once more.
+ * rs_client_call_async makes the call without holding the caller's thread.
  */
 #ifndef RS_CLIENT_H
 #define RS_CLIENT_H
@@ -37,11 +38,24 @@ typedef struct rs_client_request {
     const char *const *headers; /* more "Name: value" lines, or NULL */
     size_t      nheaders;
     int         no_retry;       /* 1: never try a failed connect again */
+    const char *traceparent;    /* NULL: the current trace's */
 } rs_client_request;
 
 /* Reads CLIENT_CONNECT_TIMEOUT_MS and CLIENT_TIMEOUT_MS; once, at start. */
 int  rs_client_init(void);
 rs_client_result rs_client_call(const rs_client_request *rq, rs_client_response *out);
+
+/* The same call without a thread waiting for it: it runs on the client's
+ * event-loop thread (libcurl's multi interface), which calls
+ * done(arg, result, response) when it ends; done may take the response's
+ * body (rs_buf_steal) and may start another call. The request's strings and
+ * headers are copied; its body must stay until done runs. A failed connect
+ * is not tried again (the caller decides). 0, or -1 when the call could
+ * not be started (done is then never called). */
+typedef void (*rs_client_done)(void *arg, rs_client_result result, rs_client_response *response);
+int  rs_client_call_async(const rs_client_request *rq, rs_client_done done, void *arg);
+
+/* Ends the event-loop thread (if it ran) and this thread's handle. */
 void rs_client_cleanup(void);
 
 #endif

@@ -7,7 +7,8 @@
  * matched. A request for a route is handed to the worker pool and its
  * connection suspended; the worker runs the handler, keeps the reply and
  * resumes the connection, and libmicrohttpd calls answer_request once more,
- * which queues the reply. So the few I/O threads never wait on a handler,
+ * which queues the reply (an RS_RUN_ASYNC handler does the same through
+ * rs_req_finish). So the few I/O threads never wait on a handler,
  * and a handler blocked on a datastore holds one worker, not the
  * connections of others. Queuing on a later call, never the first, is also
  * what keeps connections alive between requests. Answers the runtime gives
@@ -357,6 +358,25 @@ static void run_handler(rs_request *req)
     rs_trace_set_current(NULL);
 }
 
+void rs_req_finish(rs_request *req)
+{
+    if (!req->replied) {
+        rs_log(RS_ERROR, "asynchronous handler for %s %s gave no answer", req->method, req->route_label);
+        rs_reply_error(req, 500, "internal error");
+    }
+    MHD_resume_connection(req->conn);
+}
+
+/* Starts an RS_RUN_ASYNC handler with the connection suspended; it ends
+ * with rs_req_finish, and libmicrohttpd calls answer_request again. */
+static void start_async_handler(rs_request *req)
+{
+    MHD_suspend_connection(req->conn);
+    rs_trace_set_current(&req->trace);
+    req->match.route->handler(req);
+    rs_trace_set_current(NULL);
+}
+
 /* A worker's job: runs the handler, then gives the connection back to
  * libmicrohttpd, which calls answer_request again to queue the reply. */
 static void run_handler_job(void *job)
@@ -384,6 +404,10 @@ static enum MHD_Result dispatch(rs_request *req)
         answer_unmatched(req);
         rs_trace_set_current(NULL);
         return queue_reply(req);
+    }
+    if (req->match.route->run == RS_RUN_ASYNC) {
+        start_async_handler(req);
+        return MHD_YES;
     }
     if (req->server->inline_handlers || req->match.route->run == RS_RUN_INLINE) {
         run_handler(req);

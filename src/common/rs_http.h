@@ -13,7 +13,9 @@
  * handler may block on a datastore or a peer without stalling other
  * connections: a slow call holds one worker, nothing else. Routes marked
  * RS_RUN_INLINE, or every route when inline_handlers is set, run on the I/O
- * thread instead: faster, for handlers that never wait.
+ * thread instead: faster, for handlers that never wait. RS_RUN_ASYNC routes
+ * start on the I/O thread too, with the connection set aside until the
+ * answer, made later on another thread, is handed back by rs_req_finish.
  */
 #ifndef RS_HTTP_H
 #define RS_HTTP_H
@@ -50,6 +52,10 @@ void rs_reply_text(rs_request *req, int status, const char *text);
 void rs_reply_error(rs_request *req, int status, const char *message);
 /* Adds a header to the coming reply (before rs_reply_*). */
 void rs_reply_header(rs_request *req, const char *name, const char *value);
+/* For RS_RUN_ASYNC handlers: the reply is made (or, if not, a 500 is); hand
+ * the connection back to be answered. Call once, from any thread, after the
+ * handler started (even from within it); the request is not touched after. */
+void rs_req_finish(rs_request *req);
 
 typedef struct rs_server rs_server;
 

@@ -27,8 +27,11 @@ typedef void (*rs_handler)(rs_request *req);
 
 /* Where the handler runs: on a worker thread (the default, for handlers
  * that may wait on a datastore or a peer), or on the I/O thread that read
- * the request (for handlers that only compute, such as /metrics). */
-typedef enum { RS_RUN_WORKER, RS_RUN_INLINE } rs_run;
+ * the request (for handlers that only compute, such as /metrics), or on the
+ * I/O thread with the answer given later, from any thread, followed by
+ * rs_req_finish (for handlers that start work elsewhere and never wait,
+ * such as the gateway's asynchronous calls to peers). */
+typedef enum { RS_RUN_WORKER, RS_RUN_INLINE, RS_RUN_ASYNC } rs_run;
 
 typedef struct rs_route {
     const char   *method;     /* "GET", "POST", "PUT", "DELETE" */

@@ -14,10 +14,10 @@
 #include "upstreams.h"
 
 static const rs_route routes[] = {
-    {"GET",    "/api/:service/*", proxy,        RS_PARAM_ID, RS_RUN_WORKER},
-    {"POST",   "/api/:service/*", proxy,        RS_PARAM_ID, RS_RUN_WORKER},
-    {"PUT",    "/api/:service/*", proxy,        RS_PARAM_ID, RS_RUN_WORKER},
-    {"DELETE", "/api/:service/*", proxy,        RS_PARAM_ID, RS_RUN_WORKER},
+    {"GET",    "/api/:service/*", proxy,        RS_PARAM_ID, RS_RUN_ASYNC},
+    {"POST",   "/api/:service/*", proxy,        RS_PARAM_ID, RS_RUN_ASYNC},
+    {"PUT",    "/api/:service/*", proxy,        RS_PARAM_ID, RS_RUN_ASYNC},
+    {"DELETE", "/api/:service/*", proxy,        RS_PARAM_ID, RS_RUN_ASYNC},
     {"GET",    "/*",              serve_static, RS_PARAM_ID, RS_RUN_INLINE},
 };
 

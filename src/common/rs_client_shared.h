@@ -1,0 +1,27 @@
+/*
+ * rs_client_shared.h - what the blocking and the asynchronous peer calls
+ * (rs_client.c, rs_client_async.c) share. Not for services.
+ */
+#ifndef RS_CLIENT_SHARED_H
+#define RS_CLIENT_SHARED_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+
+#include "rs_client.h"
+
+extern long rs_client_connect_timeout_ms;
+extern long rs_client_total_timeout_ms;
+
+bool               rs_client_idempotent(const char *method);
+/* The header lines of a call: traceparent, Content-Type, the caller's. */
+struct curl_slist *rs_client_headers(const rs_client_request *rq);
+void               rs_client_set_options(CURL *h, const rs_client_request *rq,
+                                         struct curl_slist *headers, rs_buf *body);
+rs_client_result   rs_client_classify(CURLcode rc);
+/* Records the call in http_client_request_duration_seconds. */
+void               rs_client_observe(const rs_client_request *rq, rs_client_result result,
+                                     long status, double started);
+void               rs_client_async_stop(void);
+
+#endif
