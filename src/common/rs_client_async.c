@@ -24,7 +24,11 @@
 
 #define MAX_EVENTS 64
 #define IDLE_HANDLES 64          /* easy handles kept for the next calls */
-#define MAX_CONNECTIONS 1024     /* kept-alive connections to peers */
+/* Connections to one peer address at most: calls beyond wait in curl's
+ * queue for a free one, so a thousand clients of the gateway do not become
+ * a thousand connections (and their buffers) on each side of every hop. */
+#define MAX_PER_PEER 64
+#define MAX_CONNECTIONS 256      /* kept-alive connections to all peers */
 
 typedef struct call {
     struct call        *next;
@@ -228,6 +232,7 @@ static void start_loop(void)
     curl_multi_setopt(loop.multi, CURLMOPT_SOCKETFUNCTION, on_socket);
     curl_multi_setopt(loop.multi, CURLMOPT_TIMERFUNCTION, on_timer);
     curl_multi_setopt(loop.multi, CURLMOPT_MAXCONNECTS, (long)MAX_CONNECTIONS);
+    curl_multi_setopt(loop.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MAX_PER_PEER);
     struct epoll_event ev = {.events = EPOLLIN, .data.fd = loop.wakefd};
     if (epoll_ctl(loop.epfd, EPOLL_CTL_ADD, loop.wakefd, &ev) != 0 ||
         pthread_create(&loop.thread, NULL, run_loop, NULL) != 0) {

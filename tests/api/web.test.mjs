@@ -1,7 +1,8 @@
 // web.test.mjs - black-box tests of the web gateway: every /api/<service>/
 // prefix reaches that service (the classic shop's misrouting bug, caught
 // for good), requests and answers pass through whole, replicas are tried
-// in turn and a dead one passed over, 502/504 when upstreams fail, and the
+// in turn and a dead one passed over, 502/504 when upstreams fail, calls
+// to a slow service holding up no other, and the
 // storefront's files: MIME types, ETag/304, gzip, caching, security
 // headers, and no way out of the UI directory.
 import { after, before, describe, test } from 'node:test';
@@ -172,6 +173,19 @@ describe('web gateway', () => {
     const t0 = performance.now();
     assert.deepEqual(await call(web, '/api/user/slow'), { status: 504, body: { error: 'service timed out' } });
     assert.ok(performance.now() - t0 < 2500);
+  });
+
+  test('a hundred calls waiting on a slow service hold up no other service', async () => {
+    // Each /slow call waits the whole 1 s client timeout; none holds a thread.
+    const slow = Array.from({ length: 100 }, () => call(web, '/api/ratings/slow'));
+    await new Promise((r) => setTimeout(r, 100));
+    const t0 = performance.now();
+    const fast = await call(web, '/api/cart/cart/quick');
+    const waited = performance.now() - t0;
+    assert.equal(fast.status, 200);
+    assert.ok(waited < 300, `the cart call took ${Math.round(waited)} ms behind the slow calls`);
+    const answers = await Promise.all(slow);
+    assert.ok(answers.every((a) => a.status === 504), 'every slow call timed out with 504');
   });
 
   test('/metrics labels API calls by route pattern and upstream', async () => {
