@@ -14,7 +14,8 @@ import { BUILD_DIR, ROOT, metricValue, removeDir, sleep, tempDir } from './lib/s
 
 const run = promisify(execFile);
 const RS_LOAD = path.join(BUILD_DIR, 'src', 'load', 'rs-load');
-const OFFSET = 21000;
+// Below 32768, like every stack port: out of the ephemeral range.
+const OFFSET = 4000;
 const SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
 const PAYMENT = `http://127.0.0.1:${8086 + OFFSET}`;
 const VUS = 4;
