@@ -29,6 +29,7 @@
  * a thousand connections (and their buffers) on each side of every hop. */
 #define MAX_PER_PEER 64
 #define MAX_CONNECTIONS 256      /* kept-alive connections to all peers */
+#define READ_BUFFER 4096L
 
 typedef struct call {
     struct call        *next;
@@ -132,6 +133,9 @@ static void start_call(call *c)
         return;
     }
     rs_client_set_options(h, &c->rq, c->headers, &c->response.body);
+    /* Answers between services are small; a thousand calls in flight with
+     * curl's default 16 KiB read buffer each would hold 16 MiB. */
+    curl_easy_setopt(h, CURLOPT_BUFFERSIZE, READ_BUFFER);
     curl_easy_setopt(h, CURLOPT_PRIVATE, c);
     if (curl_multi_add_handle(loop.multi, h) != CURLM_OK) {
         release_handle(h);
