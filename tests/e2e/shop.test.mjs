@@ -15,8 +15,10 @@ import { chromium } from 'playwright-core';
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // Every port stays below 32768, out of the range the kernel hands out to
-// outgoing connections, so that none can be taken before the shop starts.
-const OFFSET = 2000;
+// outgoing connections, so that none can be taken before the shop starts;
+// and the storefront's port is one Chromium lets a page use (it refuses
+// 10080, among others, as ERR_UNSAFE_PORT).
+const OFFSET = 3000;
 const SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
 const OUT = path.resolve(ROOT, process.env.E2E_OUT ?? path.join(process.env.BUILD_DIR ?? 'build', 'e2e'));
 
