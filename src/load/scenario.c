@@ -205,7 +205,8 @@ static int build_products(journey *j, request *r)
     return 0;
 }
 
-/* Browsing looks at any robot; buying picks two in stock. */
+/* Browsing looks at any robot; buying picks two in stock, two different
+ * ones when there are. */
 static const char *check_products(journey *j, const response *res, json_t *doc)
 {
     if (res->status != 200)
@@ -225,9 +226,10 @@ static const char *check_products(journey *j, const response *res, json_t *doc)
     }
     if (n == 0)
         return complain(j, "%s", "no product in stock");
-    for (int k = 0; k < 2; k++)
-        snprintf(j->sku[k], sizeof j->sku[k], "%s",
-                 json_string_value(json_object_get(choice[below(j, (int)n)], "sku")));
+    int first = below(j, (int)n);
+    int second = n > 1 ? (first + 1 + below(j, (int)n - 1)) % (int)n : first;
+    snprintf(j->sku[0], sizeof j->sku[0], "%s", json_string_value(json_object_get(choice[first], "sku")));
+    snprintf(j->sku[1], sizeof j->sku[1], "%s", json_string_value(json_object_get(choice[second], "sku")));
     return NULL;
 }
 
@@ -563,8 +565,8 @@ static step STEPS[STEP_KINDS] = {
     [STEP_CONFIRM] = {"POST /api/shipping/confirm/:id", build_confirm, check_confirm, 1},
     [STEP_PAY] = {"POST /api/payment/pay/:id", build_pay, check_pay, 1},
     [STEP_LOGIN] = {"POST /api/user/login", build_login, check_login, 1},
-    [STEP_HISTORY] = {"GET /api/user/history/:id", build_history, check_history, 0},
-    [STEP_USER_CART] = {"GET /api/cart/cart/:id", build_user_cart, check_user_cart, 0},
+    [STEP_HISTORY] = {"GET /api/user/history/:id", build_history, check_history, 1},
+    [STEP_USER_CART] = {"GET /api/cart/cart/:id", build_user_cart, check_user_cart, 1},
     [STEP_GET] = {get_name, build_get, check_get, 0},
 };
 

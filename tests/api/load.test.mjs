@@ -5,7 +5,7 @@
 // close and idle connections closed by the server, the open model's rate,
 // its timing from the schedule (no coordinated omission) and its dropped
 // journeys, SIGINT, thresholds and exit codes, the HTML report, stages,
-// and browse checks, a rate ramped from 0, a timeline that adds up to the
+// browse and login checks, a rate ramped from 0, a timeline that adds up to the
 // totals, and a prompt end on SIGINT. Each run is short (1-2 s) and writes
 // --json.
 import { after, describe, test } from 'node:test';
@@ -512,6 +512,43 @@ describe('rs-load', { concurrency: false }, () => {
     // the journey stopped at the failed check
     assert.equal(stepNamed(doc, 'GET /api/catalogue/products'), undefined);
     assert.ok(!srv.seen.some((s) => s.url === '/api/catalogue/products'));
+  });
+
+  // A fake user service whose users have ordered before and hold a cart;
+  // `history` is what /history answers.
+  const fakeAccounts = (history) => fake((req, res) => {
+    const url = req.url;
+    if (req.method === 'POST' && url === '/api/user/login') {
+      let body = '';
+      req.on('data', (d) => { body += d; });
+      req.on('end', () => json(res, { name: JSON.parse(body).name, email: 'x@example.com' }));
+      return undefined;
+    }
+    const user = /^\/api\/user\/history\/([\w-]+)$/.exec(url);
+    if (user) return json(res, history(user[1]));
+    if (/^\/api\/cart\/cart\/[\w-]+$/.test(url))
+      return json(res, { total: 24, tax: 4, items: [{ qty: 2, sku: 'RB-ONE', name: 'One', price: 12, subtotal: 24 }] });
+    return json(res, { error: 'not found' }, 404);
+  });
+
+  test('login reads the history and cart of a user who has both', async () => {
+    const srv = await fakeAccounts((name) => ({ name, history: [{ orderid: 'o-1', cart: {} }] }));
+    const r = await rsLoad(['-s', 'login', '-u', '2', '-d', '1s', srv.url]);
+    exited(r);
+    const { doc } = r;
+    assert.deepEqual(doc.errors, []);
+    assert.ok(doc.journeys.count > 0);
+    assert.equal(doc.journeys.failed, 0);
+    assert.ok(stepNamed(doc, 'GET /api/user/history/:id').count > 0);
+    assert.ok(stepNamed(doc, 'GET /api/cart/cart/:id').count > 0);
+  });
+
+  test('login names a history that is not one: "no history in answer"', async () => {
+    const srv = await fakeAccounts((name) => ({ name }));
+    const r = await rsLoad(['-s', 'login', '-u', '2', '-d', '1s', srv.url]);
+    exited(r);
+    assert.deepEqual(r.doc.errors.map((e) => [e.step, e.error]),
+      [['GET /api/user/history/:id', 'no history in answer']]);
   });
 
   test('the open model follows a ramp of its rate from 0', async () => {
