@@ -6,8 +6,9 @@
  * Each request is written on the VU's own connection, opened on first use
  * and kept alive while the server agrees; the answer is fed to http-parser
  * as it arrives, and when it is complete the journey checks it and moves on
- * to its next step. A request that finds its kept-alive connection closed
- * by the server before any answer is sent again once, on a new connection.
+ * to its next step. A GET, PUT or DELETE that finds its kept-alive
+ * connection closed by the server before any answer is sent again once, on
+ * a new connection (a POST never is: it may have been acted on).
  */
 #include "engine.h"
 
@@ -16,11 +17,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -641,6 +644,23 @@ static void *worker_main(void *arg)
 
 /* ---- the engine ------------------------------------------------------- */
 
+/* Whether a connection to the address is accepted (within 2 s). */
+static bool accepts(const struct addrinfo *a)
+{
+    int fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    struct timeval limit = {.tv_sec = 2};
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    bool ok = connect(fd, a->ai_addr, a->ai_addrlen) == 0;
+    close(fd);
+    return ok;
+}
+
+/* The host's address; when it has several ("localhost" may be ::1 and
+ * 127.0.0.1, with the shop on one of them), the first that accepts a
+ * connection, or the first when none does, so that the run reports the
+ * connect errors. */
 static int resolve(engine *e)
 {
     struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
@@ -650,8 +670,15 @@ static int resolve(engine *e)
         fprintf(stderr, "rs-load: %s: %s\n", e->o.host, gai_strerror(rc));
         return -1;
     }
-    memcpy(&e->addr, res->ai_addr, res->ai_addrlen);
-    e->addrlen = res->ai_addrlen;
+    const struct addrinfo *chosen = res;
+    for (const struct addrinfo *a = res; res->ai_next != NULL && a != NULL; a = a->ai_next) {
+        if (accepts(a)) {
+            chosen = a;
+            break;
+        }
+    }
+    memcpy(&e->addr, chosen->ai_addr, chosen->ai_addrlen);
+    e->addrlen = chosen->ai_addrlen;
     freeaddrinfo(res);
     return 0;
 }

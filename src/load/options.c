@@ -70,7 +70,10 @@ static int parse_number(const char **s, double *out)
     return 0;
 }
 
-/* 2h, 1m30s, 45s, 500ms, 250us, or a bare number of seconds. */
+#define MAX_DURATION_S (7 * 24 * 3600.0)   /* a week: any run, think or timeout */
+#define MAX_TARGET 1000000.0                /* VUs or journeys a second */
+
+/* 2h, 1m30s, 45s, 500ms, 250us, or a bare number of seconds; a week at most. */
 int parse_duration(const char *s, double *seconds)
 {
     double total = 0;
@@ -91,7 +94,7 @@ int parse_duration(const char *s, double *seconds)
         total += v * unit;
         parts++;
     }
-    if (parts == 0)
+    if (parts == 0 || total > MAX_DURATION_S)
         return -1;
     *seconds = total;
     return 0;
@@ -132,7 +135,7 @@ int parse_stages(const char *s, stage *stages, int max, int *n)
         const char *target = colon + 1;
         stage st;
         if (parse_duration(item, &st.duration_s) < 0 || parse_number(&target, &st.target) < 0 ||
-            *target != '\0')
+            *target != '\0' || st.target > MAX_TARGET)
             return -1;
         stages[(*n)++] = st;
     }
@@ -335,7 +338,8 @@ static int parse_option(options *o, const char *name, const char *v, char *err, 
             return fail(err, errlen, "--think: want seconds or MIN..MAX, e.g. 1..3");
     } else if (!strcmp(name, "-r") || !strcmp(name, "--rate")) {
         const char *p = v;
-        if (parse_number(&p, &o->rate) < 0 || (*p && strcmp(p, "/s") != 0) || o->rate <= 0)
+        if (parse_number(&p, &o->rate) < 0 || (*p && strcmp(p, "/s") != 0) || o->rate <= 0 ||
+            o->rate > MAX_TARGET)
             return fail(err, errlen, "--rate: want journeys a second, e.g. 200 or 200/s");
         o->model = MODEL_OPEN;
     } else if (!strcmp(name, "--max-vus")) {
@@ -403,8 +407,16 @@ int options_parse(options *o, int argc, char **argv, char *err, size_t errlen)
         return fail(err, errlen, "--think applies to the closed model (--vus) only");
     if (o->nstages && duration_given)
         return fail(err, errlen, "--stages sets the duration; leave out --duration");
+    if (o->nstages && vus_given)
+        return fail(err, errlen, "--stages sets the VUs; leave out --vus");
     if (o->nstages)
         set_full_load_from_stages(o);
+    if (o->model == MODEL_CLOSED && o->vus < 1)
+        return fail(err, errlen, "--stages: no stage has a VU");
+    /* a thread with no VU to run would only skew the split */
+    int most = o->model == MODEL_OPEN ? o->max_vus : o->vus;
+    if (o->threads > most)
+        o->threads = most;
     return 0;
 }
 

@@ -77,6 +77,8 @@ static void test_parse_duration_refuses(void **state)
     check_duration_refused("1e3s");
     check_duration_refused("1.2.3s");
     check_duration_refused(".s");
+    check_duration_refused("169h");      /* more than a week */
+    check_duration_refused("9999999999999999999999999s");
 }
 
 /* ---- parse_range --------------------------------------------------------- */
@@ -150,6 +152,7 @@ static void test_parse_stages_refuses(void **state)
     static const char *const bad[] = {
         "", ",", "30s", "30s:", ":100", "30s:abc", "30s:-5", "30x:10", "30s:10x",
         "30s:10,1m", "30s:10:20", "30s:1e", "30s:10,", ",30s:10", "30s:10,,1m:5",
+        "1s:1000001", "1s:99999999999999999999", "200h:10",
     };
     stage st[MAX_STAGES];
     int n;
@@ -371,6 +374,7 @@ static void test_options_rate_switches_to_open_model(void **state)
     expect_refused("--rate", parse(&o, err, "--rate", "-5", "http://h", NULL), err);
     expect_refused("--rate", parse(&o, err, "--rate", "10/m", "http://h", NULL), err);
     expect_refused("--rate", parse(&o, err, "--rate", "fast", "http://h", NULL), err);
+    expect_refused("--rate", parse(&o, err, "--rate", "1000001", "http://h", NULL), err);
 }
 
 static void test_options_conflicts_refused(void **state)
@@ -387,6 +391,21 @@ static void test_options_conflicts_refused(void **state)
     expect_refused("--think", parse(&o, err, "-r", "10", "--think", "0.5", "http://h", NULL), err);
     /* a zero think time is no think time: allowed with --rate */
     assert_int_equal(parse(&o, err, "-r", "10", "--think", "0", "http://h", NULL), 0);
+    expect_refused("--stages sets the VUs", parse(&o, err, "-u", "5", "--stages", "1s:5", "http://h", NULL), err);
+    expect_refused("no stage has a VU", parse(&o, err, "--stages", "1s:0", "http://h", NULL), err);
+}
+
+static void test_options_threads_at_most_one_per_vu(void **state)
+{
+    (void)state;
+    options o;
+    char err[256];
+    assert_int_equal(parse(&o, err, "-t", "8", "-u", "3", "http://h", NULL), 0);
+    assert_int_equal(o.threads, 3);
+    assert_int_equal(parse(&o, err, "-t", "8", "--rate", "50", "--max-vus", "2", "http://h", NULL), 0);
+    assert_int_equal(o.threads, 2);
+    assert_int_equal(parse(&o, err, "-t", "2", "-u", "100", "http://h", NULL), 0);
+    assert_int_equal(o.threads, 2);
 }
 
 static void test_options_bad_values_refused(void **state)
@@ -540,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_options_everything),
         cmocka_unit_test(test_options_rate_switches_to_open_model),
         cmocka_unit_test(test_options_conflicts_refused),
+        cmocka_unit_test(test_options_threads_at_most_one_per_vu),
         cmocka_unit_test(test_options_bad_values_refused),
         cmocka_unit_test(test_options_help),
         cmocka_unit_test(test_target_constant),
