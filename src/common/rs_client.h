@@ -11,6 +11,7 @@
 #ifndef RS_CLIENT_H
 #define RS_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include "rs_buf.h"
 
@@ -48,12 +49,17 @@ rs_client_result rs_client_call(const rs_client_request *rq, rs_client_response 
 /* The same call without a thread waiting for it: it runs on the client's
  * event-loop thread (libcurl's multi interface), which calls
  * done(arg, result, response) when it ends; done may take the response's
- * body (rs_buf_steal) and may start another call. The request's strings and
- * headers are copied; its body must stay until done runs. A failed connect
- * is not tried again (the caller decides). 0, or -1 when the call could
- * not be started (done is then never called). */
+ * body (rs_buf_steal) and may start another call. The request's URL,
+ * method and headers are copied; its body and peer name must stay until
+ * done runs. A failed connect is not tried
+ * again (the caller decides). 0, or -1 when the call could not be started
+ * (done is then never called). Calls still running when the client is
+ * cleaned up end with RS_CLIENT_ERROR. */
 typedef void (*rs_client_done)(void *arg, rs_client_result result, rs_client_response *response);
 int  rs_client_call_async(const rs_client_request *rq, rs_client_done done, void *arg);
+
+/* GET, HEAD, PUT and DELETE: a call that may be made twice. */
+bool rs_client_idempotent(const char *method);
 
 /* Ends the event-loop thread (if it ran) and this thread's handle. */
 void rs_client_cleanup(void);

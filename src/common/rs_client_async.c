@@ -28,11 +28,13 @@
  * queue for a free one, so a thousand clients of the gateway do not become
  * a thousand connections (and their buffers) on each side of every hop. */
 #define MAX_PER_PEER 64
-#define MAX_CONNECTIONS 256      /* kept-alive connections to all peers */
+#define MAX_CONNECTIONS 512      /* kept-alive connections to all peers */
 #define READ_BUFFER 4096L
 
 typedef struct call {
-    struct call        *next;
+    struct call        *next;    /* in the queue, then among the active */
+    struct call        *prev;    /* among the active */
+    CURL               *easy;    /* while active */
     rs_client_request   rq;      /* url and method point into this call */
     char               *url;
     char                method[16];
@@ -45,13 +47,14 @@ typedef struct call {
 
 static struct {
     pthread_once_t  once;
-    bool            running;
+    atomic_bool     running;
     pthread_t       thread;
     int             epfd, wakefd;
     CURLM          *multi;
     int64_t         deadline_ms;   /* curl's timer; -1 when none */
     pthread_mutex_t lock;
     call           *queue;         /* calls waiting to be added, newest first */
+    call           *active;        /* calls curl is working on (loop thread) */
     CURL           *idle[IDLE_HANDLES];
     int             nidle;
     atomic_bool     stopping;
@@ -117,6 +120,27 @@ static void release_handle(CURL *h)
     }
 }
 
+static void add_active(call *c, CURL *h)
+{
+    c->easy = h;
+    c->prev = NULL;
+    c->next = loop.active;
+    if (loop.active != NULL)
+        loop.active->prev = c;
+    loop.active = c;
+}
+
+static void remove_active(call *c)
+{
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        loop.active = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    c->easy = NULL;
+}
+
 /* Ends a call: its answer (or failure) goes to its caller. */
 static void finish(call *c, rs_client_result result)
 {
@@ -140,7 +164,9 @@ static void start_call(call *c)
     if (curl_multi_add_handle(loop.multi, h) != CURLM_OK) {
         release_handle(h);
         finish(c, RS_CLIENT_ERROR);
+        return;
     }
+    add_active(c, h);
 }
 
 /* Adds the calls queued by other threads, oldest first. */
@@ -167,6 +193,13 @@ static void take_queued_calls(void)
     }
 }
 
+static call *call_of(CURL *h)
+{
+    char *c = NULL;
+    curl_easy_getinfo(h, CURLINFO_PRIVATE, &c);
+    return (call *)(void *)c;
+}
+
 static void finish_done_calls(void)
 {
     CURLMsg *msg;
@@ -176,8 +209,7 @@ static void finish_done_calls(void)
             continue;
         CURL *h = msg->easy_handle;
         CURLcode rc = msg->data.result;
-        call *c = NULL;
-        curl_easy_getinfo(h, CURLINFO_PRIVATE, (char **)&c);
+        call *c = call_of(h);
         rs_client_result result = rs_client_classify(rc);
         if (result == RS_CLIENT_OK) {
             const char *type = NULL;
@@ -189,6 +221,7 @@ static void finish_done_calls(void)
         }
         curl_multi_remove_handle(loop.multi, h);
         release_handle(h);
+        remove_active(c);
         finish(c, result);
     }
 }
@@ -224,6 +257,20 @@ static void *run_loop(void *unused)
     return NULL;
 }
 
+static void close_loop_resources(void)
+{
+    if (loop.multi != NULL)
+        curl_multi_cleanup(loop.multi);
+    if (loop.epfd >= 0)
+        close(loop.epfd);
+    if (loop.wakefd >= 0)
+        close(loop.wakefd);
+    loop.multi = NULL;
+    loop.epfd = loop.wakefd = -1;
+}
+
+/* Runs once; when it fails, every asynchronous call is refused (the
+ * process cannot make threads or descriptors, and says so in its log). */
 static void start_loop(void)
 {
     loop.multi = curl_multi_init();
@@ -231,6 +278,7 @@ static void start_loop(void)
     loop.wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (loop.multi == NULL || loop.epfd < 0 || loop.wakefd < 0) {
         rs_log(RS_ERROR, "client loop: cannot start: %s", strerror(errno));
+        close_loop_resources();
         return;
     }
     curl_multi_setopt(loop.multi, CURLMOPT_SOCKETFUNCTION, on_socket);
@@ -238,12 +286,18 @@ static void start_loop(void)
     curl_multi_setopt(loop.multi, CURLMOPT_MAXCONNECTS, (long)MAX_CONNECTIONS);
     curl_multi_setopt(loop.multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)MAX_PER_PEER);
     struct epoll_event ev = {.events = EPOLLIN, .data.fd = loop.wakefd};
-    if (epoll_ctl(loop.epfd, EPOLL_CTL_ADD, loop.wakefd, &ev) != 0 ||
-        pthread_create(&loop.thread, NULL, run_loop, NULL) != 0) {
+    if (epoll_ctl(loop.epfd, EPOLL_CTL_ADD, loop.wakefd, &ev) != 0) {
         rs_log(RS_ERROR, "client loop: cannot start: %s", strerror(errno));
+        close_loop_resources();
         return;
     }
-    loop.running = true;
+    int rc = pthread_create(&loop.thread, NULL, run_loop, NULL);
+    if (rc != 0) {
+        rs_log(RS_ERROR, "client loop: cannot start its thread: %s", strerror(rc));
+        close_loop_resources();
+        return;
+    }
+    atomic_store(&loop.running, true);
 }
 
 static void wake_loop(void)
@@ -256,7 +310,7 @@ static void wake_loop(void)
 int rs_client_call_async(const rs_client_request *rq, rs_client_done done, void *arg)
 {
     pthread_once(&loop.once, start_loop);
-    if (!loop.running || strlen(rq->method) >= sizeof ((call *)0)->method)
+    if (!atomic_load(&loop.running) || strlen(rq->method) >= sizeof ((call *)0)->method)
         return -1;
     call *c = calloc(1, sizeof *c);
     if (c == NULL)
@@ -281,27 +335,56 @@ int rs_client_call_async(const rs_client_request *rq, rs_client_done done, void 
     c->arg = arg;
 
     pthread_mutex_lock(&loop.lock);
+    if (atomic_load(&loop.stopping)) {
+        pthread_mutex_unlock(&loop.lock);
+        free_call(c);
+        return -1;
+    }
     bool was_empty = loop.queue == NULL;
     c->next = loop.queue;
     loop.queue = c;
-    pthread_mutex_unlock(&loop.lock);
     if (was_empty)
         wake_loop();
+    pthread_mutex_unlock(&loop.lock);
     return 0;
+}
+
+/* Calls still queued or in flight when the loop stops end as errors, so
+ * every caller hears back once. */
+static void fail_pending_calls(void)
+{
+    pthread_mutex_lock(&loop.lock);
+    call *list = loop.queue;
+    loop.queue = NULL;
+    pthread_mutex_unlock(&loop.lock);
+    while (list != NULL) {
+        call *next = list->next;
+        finish(list, RS_CLIENT_ERROR);
+        list = next;
+    }
+    while (loop.active != NULL) {
+        call *c = loop.active;
+        CURL *h = c->easy;
+        remove_active(c);
+        curl_multi_remove_handle(loop.multi, h);
+        curl_easy_cleanup(h);
+        finish(c, RS_CLIENT_ERROR);
+    }
 }
 
 void rs_client_async_stop(void)
 {
-    if (!loop.running)
+    if (!atomic_load(&loop.running))
         return;
+    pthread_mutex_lock(&loop.lock);
     atomic_store(&loop.stopping, true);
     wake_loop();
+    pthread_mutex_unlock(&loop.lock);
     pthread_join(loop.thread, NULL);
-    loop.running = false;
+    atomic_store(&loop.running, false);
+    fail_pending_calls();
     for (int i = 0; i < loop.nidle; i++)
         curl_easy_cleanup(loop.idle[i]);
     loop.nidle = 0;
-    curl_multi_cleanup(loop.multi);
-    close(loop.epfd);
-    close(loop.wakefd);
+    close_loop_resources();
 }

@@ -13,7 +13,6 @@
 extern long rs_client_connect_timeout_ms;
 extern long rs_client_total_timeout_ms;
 
-bool               rs_client_idempotent(const char *method);
 /* The header lines of a call: traceparent, Content-Type, the caller's. */
 struct curl_slist *rs_client_headers(const rs_client_request *rq);
 void               rs_client_set_options(CURL *h, const rs_client_request *rq,

@@ -31,9 +31,9 @@ int main(void)
 
     int rc = rs_service_run(routes, RS_ARRAY_LEN(routes));
 
+    rs_client_cleanup();    /* first: its last answers still use upstreams */
     static_files_free();
     upstreams_free();
-    rs_client_cleanup();
     rs_metrics_reset();
     return rc;
 }

@@ -39,12 +39,6 @@ static const char *rest_of_path(const char *raw)
     return p != NULL ? p : "/";
 }
 
-static bool is_idempotent(const char *method)
-{
-    return strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
-           strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0;
-}
-
 /* The header lines passed on: the ones an API call depends on, and
  * X-Forwarded-For with this client appended. */
 static size_t forward_headers(rs_request *req, char lines[MAX_HEADERS][512], const char *out[])
@@ -173,7 +167,7 @@ void proxy(rs_request *req)
     p->u = u;
     p->service = service;
     p->tried = -1;
-    p->attempts = is_idempotent(rs_req_method(req)) && upstream_count(u) > 1 ? 2 : 1;
+    p->attempts = rs_client_idempotent(rs_req_method(req)) && upstream_count(u) > 1 ? 2 : 1;
     p->nheaders = forward_headers(req, p->lines, p->headers);
     rs_trace_format(rs_trace_current(), p->traceparent);
     rs_buf query = RS_BUF_INIT;
@@ -181,7 +175,10 @@ void proxy(rs_request *req)
     rs_buf_printf(&p->tail, "%s%s%s", rest_of_path(rs_req_path(req)), query.len > 0 ? "?" : "",
                   query.len > 0 ? query.data : "");
     rs_buf_free(&query);
-    if (p->tail.failed || send_attempt(p) != 0) {
+    if (p->tail.failed) {
+        rs_reply_error(req, 500, "out of memory");
+        end_passage(p);
+    } else if (send_attempt(p) != 0) {
         count(service, "error");
         rs_reply_error(req, 502, "service unreachable");
         end_passage(p);
