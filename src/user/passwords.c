@@ -16,6 +16,9 @@
 
 #define T_COST   2
 #define M_COST   19456    /* KiB */
+/* The most memory a stored hash may ask for: a hash that names more (a
+ * damaged or planted record) is refused rather than allowed to take it. */
+#define M_COST_MAX 65536  /* KiB */
 #define LANES    1
 #define SALT_LEN 16
 #define HASH_LEN 32
@@ -121,7 +124,7 @@ static int decode(const char *encoded, decoded *d)
     unsigned v;
     int used = 0;
     if (sscanf(encoded, "$argon2id$v=%u$m=%u,t=%u,p=%u$%n", &v, &d->m, &d->t, &d->p, &used) != 4 ||
-        used == 0 || v != ARGON2_VERSION_13 || d->m < 8 || d->m > 4u * 1024 * 1024 ||
+        used == 0 || v != ARGON2_VERSION_13 || d->m < 8 || d->m > M_COST_MAX ||
         d->t < 1 || d->t > 64 || d->p < 1 || d->p > 16)
         return -1;
     const char *salt = encoded + used;
