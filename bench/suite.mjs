@@ -232,11 +232,18 @@ function markdown(s) {
       `Bottleneck (most CPU at 1000 connections): ${s.bottleneck.name}, ${(s.bottleneck.cores * 100).toFixed(0)}% of a core.`);
   }
   L.push('', '## (c) Checkout at fixed open-loop rates', '');
-  L.push('| journeys/s | requests/s | errors | dropped | p50 ms | p95 ms | p99 ms | held (p99 ≤ 100 ms, no errors) |', '|---:|---:|---:|---:|---:|---:|---:|---|');
+  L.push('| journeys/s | requests/s | errors | dropped | p50 ms | p95 ms | p99 ms | held (p99 ≤ 100 ms, no errors) | CPU (cores) |', '|---:|---:|---:|---:|---:|---:|---:|---|---|');
   for (const { rate, held, doc } of s.checkout) {
-    L.push(`| ${rate} | ${doc.totals.rps.toFixed(0)} | ${doc.totals.errors} | ${doc.journeys.dropped} | ${lat(doc)} | ${held ? 'yes' : 'no'} |`);
+    L.push(`| ${rate} | ${doc.totals.rps.toFixed(0)} | ${doc.totals.errors} | ${doc.journeys.dropped} | ${lat(doc)} | ${held ? 'yes' : 'no'} | ${cpuLine(doc)} |`);
   }
-  L.push('', `Highest rate held: ${s.checkoutRate} checkouts a second.`, '');
+  L.push('', `Highest rate held: ${s.checkoutRate} checkouts a second.`);
+  const failed = s.checkout.find((c) => !c.held);
+  if (failed) {
+    const named = failed.doc.errors.map((e) => `${e.count} × ${e.error} (${e.step})`).join('; ');
+    L.push(`At ${failed.rate} a second: p99 ${ms(failed.doc.totals.latency_us.p99)} ms` +
+      `${named ? `; errors: ${named}` : ''}${failed.doc.journeys.dropped ? `; ${failed.doc.journeys.dropped} journeys dropped` : ''}.`);
+  }
+  L.push('');
   const m = s.memory;
   const f = (v) => v.toFixed(1);
   L.push('## (d) Memory (MiB)', '');
