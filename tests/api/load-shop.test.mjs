@@ -6,14 +6,13 @@
 // run within its thresholds exits 0.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { BUILD_DIR, ROOT, metricValue, removeDir, sleep, tempDir } from './lib/service.mjs';
+import { runRsLoad } from './lib/rsload.mjs';
+import { ROOT, metricValue, removeDir, sleep, tempDir } from './lib/service.mjs';
 
 const run = promisify(execFile);
-const RS_LOAD = path.join(BUILD_DIR, 'src', 'load', 'rs-load');
 // Below 32768, like every stack port: out of the ephemeral range.
 const OFFSET = 4000;
 const SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
@@ -55,23 +54,7 @@ describe('rs-load against the whole shop', () => {
   // Runs rs-load on the shop to its end: exit code, output and results.
   function rsLoad(args, timeoutMs = 60000) {
     const file = path.join(reportDir, `run-${++runs}.json`);
-    const argv = ['--quiet', '--json', file, ...args, SHOP];
-    return new Promise((resolve, reject) => {
-      const child = spawn(RS_LOAD, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '', stderr = '';
-      child.stdout.on('data', (d) => { stdout += d; });
-      child.stderr.on('data', (d) => { stderr += d; });
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new Error(`rs-load ${argv.join(' ')} did not end within ${timeoutMs} ms`));
-      }, timeoutMs);
-      child.on('error', (e) => { clearTimeout(timer); reject(e); });
-      child.on('exit', (code, signal) => {
-        clearTimeout(timer);
-        const doc = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
-        resolve({ code, signal, stdout, stderr, doc });
-      });
-    });
+    return runRsLoad(['--quiet', '--json', file, ...args, SHOP], { jsonFile: file, timeoutMs });
   }
 
   // A run that went right: exit 0, journeys played, not one error.

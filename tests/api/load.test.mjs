@@ -10,42 +10,19 @@
 // --json.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { BUILD_DIR, freePort, removeDir, tempDir } from './lib/service.mjs';
-
-const RS_LOAD = path.join(BUILD_DIR, 'src', 'load', 'rs-load');
+import { runRsLoad } from './lib/rsload.mjs';
+import { freePort, removeDir, tempDir } from './lib/service.mjs';
 const dir = tempDir('rs-load-test-');
 let runs = 0;
 
-// Runs rs-load to its end (killed after timeoutMs): exit code, output, how
-// long it took, and the results document when --json was asked (json: true).
+// Runs rs-load with --quiet and --json (unless json: false) to its end.
 function rsLoad(args, { json = true, timeoutMs = 30000, onStart } = {}) {
   const file = path.join(dir, `run-${++runs}.json`);
   const argv = json ? ['--quiet', '--json', file, ...args] : args;
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn(RS_LOAD, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    onStart?.(child);
-    let stdout = '', stderr = '';
-    child.stdout.setEncoding('utf8');
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`rs-load ${argv.join(' ')} did not end within ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('error', (e) => { clearTimeout(timer); reject(e); });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      const result = { code, signal, stdout, stderr, ms: Date.now() - started, file };
-      if (json && existsSync(file)) result.doc = JSON.parse(readFileSync(file, 'utf8'));
-      resolve(result);
-    });
-  });
+  return runRsLoad(argv, { jsonFile: json ? file : undefined, timeoutMs, onStart });
 }
 
 // rs-load must have run and exited with `code`; says why not otherwise.
