@@ -3,12 +3,12 @@
 #   make test         install what the tests need, build, run every test
 #   make test SANITIZE=1   the same with ASan + UBSan (build-asan/)
 #   make bench        the benchmark suite against a fresh shop (see bench/README.md);
-#                     BENCH=catalogue|cart|agreement for one microbenchmark
+#                     BENCH=catalogue|cart|web|agreement for one microbenchmark
 #   make run          the whole shop on this machine (REPLICAS=2 for two of each)
 #   make stop | status | logs [SERVICE=cart]
 
 SANITIZE ?= 0
-REPLICAS ?= 1
+REPLICAS ?=
 ifeq ($(SANITIZE),1)
 BUILD_DIR := build-asan
 CMAKE_FLAGS := -DSANITIZE=ON
@@ -32,7 +32,8 @@ test: deps
 	@$(MAKE) --no-print-directory build
 	@BUILD_DIR=$(BUILD_DIR) tests/run
 
-bench: deps
+bench:
+	@scripts/install-deps bench
 	@$(MAKE) --no-print-directory build
 ifeq ($(BENCH),)
 	@BUILD_DIR=$(BUILD_DIR) node bench/suite.mjs
