@@ -10,8 +10,8 @@
 //   (c) checkout at fixed open-loop rates, stepped up until p99 > 100 ms or
 //       errors appear
 //   (d) memory: every process's RSS at idle and its peak
-//   (e) the per-service microbenchmarks and the rs-load/wrk agreement check
-//       (bench/run)
+//   (e) the per-service microbenchmarks, the gateway beside nginx, and the
+//       rs-load/wrk agreement check (bench/run)
 //
 // Each run also records each process's CPU share, which names the
 // bottleneck. BENCH_QUICK=1 shortens every run (for trying the suite out).
@@ -185,7 +185,7 @@ async function checkoutLadder() {
 async function microbenchmarks() {
   const env = { ...process.env, BUILD_DIR, BENCH_OUT: path.join(OUT, 'micro') };
   if (QUICK) Object.assign(env, { BENCH_DURATION: '2s', BENCH_ROUNDS: '1' });
-  const child = spawn(path.join(ROOT, 'bench/run'), ['catalogue', 'cart', 'agreement'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(path.join(ROOT, 'bench/run'), ['catalogue', 'cart', 'web', 'agreement'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => { out += d; process.stderr.write(d); });
   const code = await new Promise((resolve) => child.on('close', resolve));
