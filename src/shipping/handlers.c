@@ -17,6 +17,7 @@
 #include "rs_json.h"
 #include "rs_mysql.h"
 #include "rs_service.h"
+#include "rs_valid.h"
 
 #define MATCH_MIN_CHARS 3
 #define MATCH_LIMIT 10
@@ -133,15 +134,21 @@ static int like_prefix(const char *text, rs_buf *out)
     return out->failed ? -1 : 0;
 }
 
+/* The route takes texts (for :text), so :code is checked here as an id. */
 void match_cities(rs_request *req)
 {
     const char *text = rs_req_param(req, "text");
+    const char *country = rs_req_param(req, "code");
+    if (!rs_valid_id(country)) {
+        rs_reply_error(req, 400, "invalid code");
+        return;
+    }
     if (utf8_chars(text) < MATCH_MIN_CHARS) {
         rs_reply_error(req, 400, "text must be at least 3 characters");
         return;
     }
-    char code[2 * 64 + 1];
-    rs_mysql_escape(code, rs_req_param(req, "code"));
+    char code[2 * RS_ID_MAX + 1];
+    rs_mysql_escape(code, country);
     rs_buf prefix = RS_BUF_INIT, sql = RS_BUF_INIT;
     if (like_prefix(text, &prefix) == 0)
         rs_buf_printf(&sql, "SELECT " CITY_COLUMNS " FROM cities WHERE code = '%s'"

@@ -122,6 +122,14 @@ describe('shipping', () => {
     assert.ok((await call(shipping, '/count')).body > 20000);
   });
 
+  test('GET /match: a country code that is not an id is 400, whatever its length', async () => {
+    const bad = ['G%20B', 'x'.repeat(65), encodeURIComponent('😀'.repeat(64)), encodeURIComponent('é'.repeat(64))];
+    for (const code of bad) {
+      assert.deepEqual(await call(shipping, `/match/${code}/lon`), { status: 400, body: { error: 'invalid code' } }, code);
+    }
+    assert.equal((await call(shipping, '/health')).status, 200);
+  });
+
   test('GET /calc/:uuid: haversine distance from the warehouse and its cost', async () => {
     const london = (await call(shipping, '/match/GB/london')).body.find((c) => c.name === 'London');
     const r = await call(shipping, `/calc/${london.uuid}`);
