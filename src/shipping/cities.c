@@ -97,15 +97,26 @@ static int insert_batch(MYSQL *db, int from, int to)
     return rc;
 }
 
-static int seed(MYSQL *db)
+static int insert_all(MYSQL *db, int n)
 {
-    int n = geonames_get_n_cities();
     for (int from = 0; from < n; from += BATCH)
         if (insert_batch(db, from, from + BATCH < n ? from + BATCH : n) != 0)
             return -1;
-    if (rs_mysql_exec(db, "INSERT IGNORE INTO codes (code, name)"
-                          " SELECT code, MIN(country) FROM cities GROUP BY code") != 0)
+    return rs_mysql_exec(db, "INSERT IGNORE INTO codes (code, name)"
+                             " SELECT code, MIN(country) FROM cities GROUP BY code");
+}
+
+/* In one transaction: a seed cut short leaves the tables empty, and the
+ * next start seeds them again. */
+static int seed(MYSQL *db)
+{
+    int n = geonames_get_n_cities();
+    if (rs_mysql_exec(db, "START TRANSACTION") != 0)
         return -1;
+    if (insert_all(db, n) != 0 || rs_mysql_exec(db, "COMMIT") != 0) {
+        mysql_query(db, "ROLLBACK");
+        return -1;
+    }
     rs_log(RS_INFO, "seeded %d cities from libgeonames", n);
     return 0;
 }
