@@ -19,6 +19,7 @@ struct rs_monitor {
     bool          (*probe)(void *ctx);
     void           *ctx;
     atomic_bool     up;
+    atomic_uint     outages;
     pthread_mutex_t lock;       /* guards stopping and the sleep */
     pthread_cond_t  wake;
     bool            stopping;
@@ -28,8 +29,10 @@ struct rs_monitor {
 static void set_up(rs_monitor *m, bool up)
 {
     bool was = atomic_exchange(&m->up, up);
-    if (was && !up)
+    if (was && !up) {
+        atomic_fetch_add(&m->outages, 1);
         rs_log(RS_WARN, "%s is not answering", m->name);
+    }
     else if (!was && up)
         rs_log(RS_INFO, "%s is answering", m->name);
 }
@@ -74,6 +77,7 @@ rs_monitor *rs_monitor_start(const char *name, bool (*probe)(void *ctx), void *c
     pthread_mutex_init(&m->lock, NULL);
     pthread_cond_init(&m->wake, NULL);
     /* The first verdict before anyone asks: the service starts knowing. */
+    atomic_init(&m->outages, 0);
     atomic_init(&m->up, probe(ctx));
     if (!atomic_load(&m->up))
         rs_log(RS_WARN, "%s not reachable yet; requests get 503 until it is", m->name);
@@ -90,6 +94,11 @@ rs_monitor *rs_monitor_start(const char *name, bool (*probe)(void *ctx), void *c
 bool rs_monitor_up(rs_monitor *m)
 {
     return atomic_load(&m->up);
+}
+
+unsigned rs_monitor_outages(rs_monitor *m)
+{
+    return atomic_load(&m->outages);
 }
 
 void rs_monitor_report_failure(rs_monitor *m)

@@ -85,14 +85,30 @@ static bool probe(void *ctx)
     return my.probe_conn != NULL;
 }
 
-/* This thread's connection; NULL (at once) while the server is down. */
+/* The monitor's count of outages when this thread's connection was made. */
+static _Thread_local unsigned conn_outages;
+
+static void drop_thread_conn(void)
+{
+    MYSQL *db = pthread_getspecific(my.conn_key);
+    pthread_setspecific(my.conn_key, NULL);
+    mysql_close(db);
+}
+
+/* This thread's connection; NULL (at once) while the server is down. A
+ * connection from before the last outage is replaced, not tried: its
+ * server may have restarted, and a statement sent on it could be lost
+ * in a way that cannot be safely repeated. */
 static MYSQL *thread_conn(void)
 {
     MYSQL *db = pthread_getspecific(my.conn_key);
     if (!rs_monitor_up(my.monitor))
         return NULL;
-    if (db != NULL)
+    unsigned outages = rs_monitor_outages(my.monitor);
+    if (db != NULL && conn_outages == outages)
         return db;
+    if (db != NULL)
+        drop_thread_conn();
     db = connect_db();
     if (db == NULL)
         rs_monitor_report_failure(my.monitor);
@@ -100,14 +116,8 @@ static MYSQL *thread_conn(void)
         mysql_close(db);
         return NULL;
     }
+    conn_outages = outages;
     return db;
-}
-
-static void drop_thread_conn(void)
-{
-    MYSQL *db = pthread_getspecific(my.conn_key);
-    pthread_setspecific(my.conn_key, NULL);
-    mysql_close(db);
 }
 
 int rs_mysql_init(const char *default_url, int (*prepare)(MYSQL *db, void *ctx), void *ctx)
