@@ -671,10 +671,12 @@ static int resolve(engine *e)
         return -1;
     }
     const struct addrinfo *chosen = res;
-    for (const struct addrinfo *a = res; res->ai_next != NULL && a != NULL; a = a->ai_next) {
-        if (accepts(a)) {
-            chosen = a;
-            break;
+    if (res->ai_next != NULL) {
+        for (const struct addrinfo *a = res; a != NULL; a = a->ai_next) {
+            if (accepts(a)) {
+                chosen = a;
+                break;
+            }
         }
     }
     memcpy(&e->addr, chosen->ai_addr, chosen->ai_addrlen);
