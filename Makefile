@@ -4,6 +4,7 @@
 #   make test SANITIZE=1   the same with ASan + UBSan (build-asan/)
 #   make bench        the benchmark suite against a fresh shop (see bench/README.md);
 #                     BENCH=catalogue|cart|web|agreement for one microbenchmark
+#   make deploy-check render, schema-check and policy-test deploy/kubernetes
 #   make run          the whole shop on this machine (REPLICAS=2 for two of each)
 #   make stop | status | logs [SERVICE=cart]
 
@@ -17,7 +18,7 @@ BUILD_DIR := build
 CMAKE_FLAGS :=
 endif
 
-.PHONY: all build deps test unit api bench run stop status logs clean
+.PHONY: all build deps test deploy-check unit api bench run stop status logs clean
 
 all: build
 
@@ -31,6 +32,9 @@ build:
 test: deps
 	@$(MAKE) --no-print-directory build
 	@BUILD_DIR=$(BUILD_DIR) tests/run
+
+deploy-check: deps
+	@tests/run deploy
 
 bench:
 	@scripts/install-deps bench

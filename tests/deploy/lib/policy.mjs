@@ -1,0 +1,484 @@
+// policy.mjs - the rules every rendered deployment of the shop keeps, as
+// functions of the rendered objects. Each rule returns a list of
+// violations, one string each, naming the object and the field; an empty
+// list means the rule holds. policy.test.mjs applies them to every overlay
+// and combination, and to mutated copies that each rule must catch.
+import { objectName, podLabelsOf, podSpecOf, selects, workloads } from './kube.mjs';
+
+const DEFAULT_PORTS = { http: 80, https: 443, redis: 6379, mysql: 3306, amqp: 5672, mongodb: 27017 };
+
+// The only sources a policy may admit beyond the shop's own calls: the
+// public front door, Prometheus scraping, and the cluster's DNS.
+export const PUBLIC_WORKLOADS = new Set(['web']);
+const PROMETHEUS = { namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } };
+const DNS = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, port: 53 };
+
+function nameOf(obj) {
+  return obj.metadata?.labels?.['app.kubernetes.io/name'] ?? obj.metadata?.name;
+}
+
+function componentOf(obj) {
+  return podLabelsOf(obj)['app.kubernetes.io/component'];
+}
+
+function allContainers(spec) {
+  return [...(spec.initContainers ?? []).map((c) => ({ c, init: true })), ...(spec.containers ?? []).map((c) => ({ c, init: false }))];
+}
+
+function isLongRunning(obj) {
+  return ['Deployment', 'StatefulSet', 'DaemonSet'].includes(obj.kind);
+}
+
+function replicasOf(obj) {
+  return obj.spec?.replicas ?? 1;
+}
+
+// -- containers --------------------------------------------------------------
+
+// Probes, requests and limits, and a locked-down security context on every
+// container; no API token; a grace period that covers the shutdown.
+export function containerRules(objects) {
+  const out = [];
+  for (const w of workloads(objects)) {
+    const spec = podSpecOf(w);
+    const where = objectName(w);
+    const podSec = spec.securityContext ?? {};
+    if (spec.automountServiceAccountToken !== false) out.push(`${where}: spec.template.spec.automountServiceAccountToken: must be false`);
+    for (const { c, init } of allContainers(spec)) {
+      const at = `${where}: container ${c.name}`;
+      if (isLongRunning(w) && !init) {
+        if (!c.readinessProbe) out.push(`${at}: readinessProbe: missing`);
+        if (!c.livenessProbe) out.push(`${at}: livenessProbe: missing`);
+      }
+      for (const kind of ['requests', 'limits']) {
+        for (const res of ['cpu', 'memory']) {
+          if (c.resources?.[kind]?.[res] === undefined) out.push(`${at}: resources.${kind}.${res}: missing`);
+        }
+      }
+      const sec = c.securityContext ?? {};
+      if ((sec.runAsNonRoot ?? podSec.runAsNonRoot) !== true) out.push(`${at}: securityContext.runAsNonRoot: must be true`);
+      const uid = sec.runAsUser ?? podSec.runAsUser;
+      if (uid === undefined || uid === 0) out.push(`${at}: securityContext.runAsUser: must be a numeric non-root user`);
+      if (sec.allowPrivilegeEscalation !== false) out.push(`${at}: securityContext.allowPrivilegeEscalation: must be false`);
+      if (sec.readOnlyRootFilesystem !== true) out.push(`${at}: securityContext.readOnlyRootFilesystem: must be true`);
+      if (!(sec.capabilities?.drop ?? []).includes('ALL')) out.push(`${at}: securityContext.capabilities.drop: must include ALL`);
+      if ((sec.capabilities?.add ?? []).length) out.push(`${at}: securityContext.capabilities.add: must be empty`);
+      if (sec.privileged) out.push(`${at}: securityContext.privileged: must not be set`);
+      const seccomp = sec.seccompProfile?.type ?? podSec.seccompProfile?.type;
+      if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') out.push(`${at}: securityContext.seccompProfile: must be RuntimeDefault`);
+    }
+    out.push(...gracePeriodRule(w, objects));
+  }
+  return out;
+}
+
+// A service's pod must be given time for its preStop wait plus its drain.
+function gracePeriodRule(w, objects) {
+  if (componentOf(w) !== 'service') return [];
+  const spec = podSpecOf(w);
+  const c = spec.containers[0];
+  const drainMs = Number(settingsOf(w, c, objects).SHUTDOWN_GRACE_MS ?? 10000);
+  const preStopS = c.lifecycle?.preStop?.sleep?.seconds ?? 0;
+  const grace = spec.terminationGracePeriodSeconds ?? 30;
+  if (grace < preStopS + drainMs / 1000) {
+    return [`${objectName(w)}: spec.template.spec.terminationGracePeriodSeconds: ${grace} s is less than preStop ${preStopS} s + SHUTDOWN_GRACE_MS ${drainMs} ms`];
+  }
+  return [];
+}
+
+// -- images ------------------------------------------------------------------
+
+// Every image names a version: a tag other than latest, or a digest.
+export function imageRules(objects) {
+  const out = [];
+  for (const w of workloads(objects)) {
+    for (const { c } of allContainers(podSpecOf(w))) {
+      const image = c.image ?? '';
+      const at = `${objectName(w)}: container ${c.name}: image ${JSON.stringify(image)}`;
+      if (image.includes('@sha256:')) continue;
+      const lastPart = image.split('/').pop();
+      const tag = lastPart.includes(':') ? lastPart.split(':').pop() : '';
+      if (!tag) out.push(`${at}: no tag (pin a version)`);
+      else if (tag === 'latest') out.push(`${at}: tag latest (pin a version)`);
+      if (c.imagePullPolicy === 'Always') out.push(`${at}: imagePullPolicy Always with a pinned tag`);
+    }
+  }
+  return out;
+}
+
+// -- services ----------------------------------------------------------------
+
+function containerPorts(w) {
+  return (podSpecOf(w).containers ?? []).flatMap((c) => c.ports ?? []);
+}
+
+function podsOfService(svc, objects) {
+  return workloads(objects).filter((w) => selects(svc.spec?.selector, podLabelsOf(w)));
+}
+
+// The container port (as {number, name}) a Service port reaches on w.
+function targetOf(svcPort, w) {
+  const target = svcPort.targetPort ?? svcPort.port;
+  return containerPorts(w).find((p) => p.containerPort === target || p.name === target) ?? null;
+}
+
+// Every Service selects at least one workload, and every one of its ports
+// reaches a port those pods declare.
+export function serviceRules(objects) {
+  const out = [];
+  for (const svc of objects.filter((o) => o.kind === 'Service')) {
+    const pods = podsOfService(svc, objects);
+    if (!svc.spec?.selector || !pods.length) {
+      out.push(`${objectName(svc)}: spec.selector: selects no pods of any workload`);
+      continue;
+    }
+    for (const port of svc.spec.ports ?? []) {
+      for (const w of pods) {
+        if (!targetOf(port, w)) out.push(`${objectName(svc)}: spec.ports[${port.name ?? port.port}].targetPort ${port.targetPort}: no such port on ${objectName(w)}`);
+      }
+    }
+  }
+  return out;
+}
+
+// -- settings and calls ------------------------------------------------------
+
+function findConfig(objects, kind, name) {
+  return objects.find((o) => o.kind === kind && o.metadata?.name === name);
+}
+
+// A container's settings as its process sees them: envFrom ConfigMaps and
+// Secrets, then env with $(VAR) expanded; secret values read as 'x'.
+export function settingsOf(w, c, objects) {
+  const env = {};
+  for (const from of c.envFrom ?? []) {
+    const ref = from.configMapRef ?? from.secretRef;
+    const obj = findConfig(objects, from.configMapRef ? 'ConfigMap' : 'Secret', ref.name);
+    if (!obj) continue;
+    for (const [k, v] of Object.entries(obj.data ?? {})) env[`${from.prefix ?? ''}${k}`] = from.configMapRef ? v : 'x';
+  }
+  for (const e of c.env ?? []) {
+    if (e.value !== undefined) env[e.name] = e.value.replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, v) => env[v] ?? m);
+    else env[e.name] = 'x';
+  }
+  return env;
+}
+
+// Every env reference to a ConfigMap or Secret (and key) must exist.
+export function referenceRules(objects) {
+  const out = [];
+  for (const w of workloads(objects)) {
+    const spec = podSpecOf(w);
+    for (const { c } of allContainers(spec)) {
+      for (const from of c.envFrom ?? []) {
+        const isMap = Boolean(from.configMapRef);
+        const ref = from.configMapRef ?? from.secretRef;
+        if (!ref.optional && !findConfig(objects, isMap ? 'ConfigMap' : 'Secret', ref.name)) {
+          out.push(`${objectName(w)}: container ${c.name}: envFrom ${isMap ? 'ConfigMap' : 'Secret'} ${ref.name}: not found`);
+        }
+      }
+      for (const e of c.env ?? []) {
+        const ref = e.valueFrom?.secretKeyRef ?? e.valueFrom?.configMapKeyRef;
+        if (!ref || ref.optional) continue;
+        const kind = e.valueFrom.secretKeyRef ? 'Secret' : 'ConfigMap';
+        const obj = findConfig(objects, kind, ref.name);
+        if (!obj) out.push(`${objectName(w)}: container ${c.name}: env ${e.name}: ${kind} ${ref.name} not found`);
+        else if (!Object.hasOwn(obj.data ?? obj.stringData ?? {}, ref.key)) out.push(`${objectName(w)}: container ${c.name}: env ${e.name}: ${kind} ${ref.name} has no key ${ref.key}`);
+      }
+    }
+    for (const v of spec.volumes ?? []) {
+      if (v.configMap && !findConfig(objects, 'ConfigMap', v.configMap.name)) out.push(`${objectName(w)}: volume ${v.name}: ConfigMap ${v.configMap.name} not found`);
+      if (v.secret && !findConfig(objects, 'Secret', v.secret.secretName)) out.push(`${objectName(w)}: volume ${v.name}: Secret ${v.secret.secretName} not found`);
+      if (v.persistentVolumeClaim && !findConfig(objects, 'PersistentVolumeClaim', v.persistentVolumeClaim.claimName)) {
+        out.push(`${objectName(w)}: volume ${v.name}: PersistentVolumeClaim ${v.persistentVolumeClaim.claimName} not found`);
+      }
+    }
+  }
+  return out;
+}
+
+function urlsIn(value) {
+  return String(value).split(/[\s,]+/).filter((u) => /^[a-z][a-z0-9+.-]*:\/\//.test(u));
+}
+
+// The calls each workload makes, read from its *_URL settings:
+// [{from: workload, setting, url, host, port, service?}].
+export function callsOf(objects) {
+  const calls = [];
+  for (const w of workloads(objects)) {
+    for (const { c } of allContainers(podSpecOf(w))) {
+      for (const [setting, value] of Object.entries(settingsOf(w, c, objects))) {
+        if (!setting.endsWith('_URL')) continue;
+        for (const url of urlsIn(value)) {
+          let parsed;
+          try {
+            parsed = new URL(url);
+          } catch {
+            calls.push({ from: w, setting, url, error: 'not a URL' });
+            continue;
+          }
+          const scheme = parsed.protocol.replace(':', '');
+          const port = Number(parsed.port || DEFAULT_PORTS[scheme]);
+          calls.push({ from: w, setting, url, host: parsed.hostname, port });
+        }
+      }
+    }
+  }
+  return calls;
+}
+
+// A cluster-local host name's Service name: "cart", "cart.robot-shop",
+// "cart.robot-shop.svc" and "cart.robot-shop.svc.cluster.local".
+function serviceNameOf(host, namespace) {
+  const parts = host.split('.');
+  if (parts.length === 1) return parts[0];
+  if (parts[1] === namespace && (parts.length === 2 || parts[2] === 'svc')) return parts[0];
+  return null;
+}
+
+// Resolves each call to the Service, port and workloads it reaches.
+export function resolveCalls(objects) {
+  return callsOf(objects).map((call) => {
+    if (call.error) return call;
+    const ns = call.from.metadata?.namespace;
+    const name = serviceNameOf(call.host, ns);
+    const svc = objects.find((o) => o.kind === 'Service' && o.metadata?.name === name && o.metadata?.namespace === ns);
+    if (!svc) return { ...call, error: `no Service ${call.host}` };
+    const svcPort = (svc.spec.ports ?? []).find((p) => p.port === call.port);
+    if (!svcPort) return { ...call, error: `Service ${name} has no port ${call.port}` };
+    const targets = podsOfService(svc, objects).map((w) => ({ workload: w, port: targetOf(svcPort, w) }));
+    return { ...call, service: svc, targets };
+  });
+}
+
+// Every *_URL setting names a Service of the namespace and a port it has.
+export function urlRules(objects) {
+  return resolveCalls(objects).filter((c) => c.error)
+    .map((c) => `${objectName(c.from)}: env ${c.setting}=${c.url}: ${c.error}`);
+}
+
+// -- scheduling --------------------------------------------------------------
+
+function tolerates(spec, key, value, effect) {
+  return (spec.tolerations ?? []).some((t) => t.key === key && (t.operator === 'Exists' || t.value === value) && (!t.effect || t.effect === effect));
+}
+
+function requiresNodeLabel(spec, key, value) {
+  const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const bySelector = spec.nodeSelector?.[key] === value;
+  return bySelector || (terms.length > 0 && terms.every((t) => (t.matchExpressions ?? []).some((e) => e.key === key && e.operator === 'In' && e.values.length === 1 && e.values[0] === value)));
+}
+
+// Does an affinity term select the workload's own pods (and only the pods
+// of its own kind: the term, with matchLabelKeys applied to its labels)?
+function termSelectsOwnPods(term, labels) {
+  if (!term?.labelSelector || !selects(term.labelSelector, labels)) return false;
+  const keys = term.matchLabelKeys ?? [];
+  const names = term.labelSelector.matchLabels?.['app.kubernetes.io/name'];
+  return names === labels['app.kubernetes.io/name'] || keys.includes('app.kubernetes.io/name');
+}
+
+// The production topology: datastores on database nodes (affinity and the
+// taint's toleration) and never two of one on a node; services on app nodes,
+// two or more replicas, kept apart and spread.
+export function productionSchedulingRules(objects) {
+  const out = [];
+  for (const w of workloads(objects)) {
+    const spec = podSpecOf(w);
+    const labels = podLabelsOf(w);
+    const where = objectName(w);
+    if (componentOf(w) === 'datastore') {
+      if (!tolerates(spec, 'workload', 'database', 'NoSchedule')) out.push(`${where}: spec.template.spec.tolerations: no toleration of workload=database:NoSchedule`);
+      if (!requiresNodeLabel(spec, 'workload', 'database')) out.push(`${where}: spec.template.spec.affinity.nodeAffinity: not required to run on workload=database nodes`);
+      const anti = spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+      if (!anti.some((t) => t.topologyKey === 'kubernetes.io/hostname' && termSelectsOwnPods(t, labels))) {
+        out.push(`${where}: spec.template.spec.affinity.podAntiAffinity: no required anti-affinity between its replicas per node`);
+      }
+    } else if (componentOf(w) === 'service') {
+      if (!requiresNodeLabel(spec, 'workload', 'app')) out.push(`${where}: spec.template.spec.affinity.nodeAffinity: not required to run on workload=app nodes`);
+      if (tolerates(spec, 'workload', 'database', 'NoSchedule')) out.push(`${where}: spec.template.spec.tolerations: a service must not tolerate the database taint`);
+      const anti = spec.affinity?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+      if (!anti.some((t) => t.podAffinityTerm?.topologyKey === 'kubernetes.io/hostname' && termSelectsOwnPods(t.podAffinityTerm, labels))) {
+        out.push(`${where}: spec.template.spec.affinity.podAntiAffinity: no preferred anti-affinity between its replicas per node`);
+      }
+      const spread = spec.topologySpreadConstraints ?? [];
+      if (!spread.some((t) => t.topologyKey === 'topology.kubernetes.io/zone' && termSelectsOwnPods(t, labels))) {
+        out.push(`${where}: spec.template.spec.topologySpreadConstraints: no spread of its replicas over zones`);
+      }
+      if (replicasOf(w) < 2) out.push(`${where}: spec.replicas: ${replicasOf(w)}; production runs at least 2 of every service`);
+    }
+  }
+  return out;
+}
+
+// Every workload of two or more replicas has a PodDisruptionBudget that
+// still lets one pod go.
+export function disruptionBudgetRules(objects) {
+  const out = [];
+  const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
+  for (const w of workloads(objects).filter((x) => isLongRunning(x) && replicasOf(x) >= 2)) {
+    const pdb = pdbs.find((p) => selects(p.spec?.selector, podLabelsOf(w)));
+    if (!pdb) {
+      out.push(`${objectName(w)}: ${replicasOf(w)} replicas and no PodDisruptionBudget`);
+      continue;
+    }
+    const minAvailable = pdb.spec.minAvailable;
+    if (pdb.spec.maxUnavailable === 0 || (typeof minAvailable === 'number' && minAvailable >= replicasOf(w))) {
+      out.push(`${objectName(pdb)}: spec: allows no disruption of ${objectName(w)}`);
+    }
+  }
+  return out;
+}
+
+// -- namespace and credentials -----------------------------------------------
+
+// Objects that live in no namespace; every other kind must name the shop's.
+const CLUSTER_KINDS = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PriorityClass', 'StorageClass']);
+
+// The shop's namespace enforces the restricted Pod Security profile, and
+// every namespaced object is in it.
+export function namespaceRules(objects) {
+  const out = [];
+  const namespaces = objects.filter((o) => o.kind === 'Namespace');
+  if (!namespaces.length) out.push('Namespace: none rendered');
+  const names = new Set(namespaces.map((n) => n.metadata?.name));
+  for (const o of objects.filter((x) => !CLUSTER_KINDS.has(x.kind))) {
+    if (!names.has(o.metadata?.namespace)) out.push(`${objectName(o)}: metadata.namespace: ${o.metadata?.namespace ?? 'unset'}, not the shop's namespace`);
+  }
+  for (const ns of namespaces) {
+    if (ns.metadata?.labels?.['pod-security.kubernetes.io/enforce'] !== 'restricted') {
+      out.push(`${objectName(ns)}: metadata.labels["pod-security.kubernetes.io/enforce"]: must be restricted`);
+    }
+  }
+  return out;
+}
+
+// No development placeholder may reach a production Secret.
+export function productionSecretRules(objects) {
+  const out = [];
+  for (const s of objects.filter((o) => o.kind === 'Secret')) {
+    for (const [k, v] of Object.entries(s.data ?? {})) {
+      if (Buffer.from(v, 'base64').toString().includes('dev-placeholder')) out.push(`${objectName(s)}: data.${k}: a dev placeholder`);
+    }
+    for (const [k, v] of Object.entries(s.stringData ?? {})) {
+      if (String(v).includes('dev-placeholder')) out.push(`${objectName(s)}: stringData.${k}: a dev placeholder`);
+    }
+  }
+  return out;
+}
+
+// -- network policies --------------------------------------------------------
+
+function peerSelectsPod(peer, policyNs, w) {
+  if (peer.ipBlock) return false;
+  if (peer.namespaceSelector) return false; // other namespaces: checked on their own below
+  return selects(peer.podSelector ?? {}, podLabelsOf(w)) && (w.metadata?.namespace === policyNs);
+}
+
+function portMatches(rulePorts, port) {
+  if (!rulePorts || !rulePorts.length) return true;
+  return rulePorts.some((p) => (p.protocol ?? 'TCP') === 'TCP' && (p.port === undefined || p.port === port.containerPort || p.port === port.name));
+}
+
+function policiesFor(w, objects, type) {
+  return objects.filter((o) => o.kind === 'NetworkPolicy' && o.metadata?.namespace === w.metadata?.namespace &&
+    (o.spec.policyTypes ?? ['Ingress']).includes(type) && selects(o.spec.podSelector, podLabelsOf(w)));
+}
+
+// Is traffic from workload a to port of workload b allowed by both sides?
+function allowed(a, b, port, objects) {
+  const egress = policiesFor(a, objects, 'Egress');
+  const ingress = policiesFor(b, objects, 'Ingress');
+  const egressOk = !egress.length || egress.some((p) => (p.spec.egress ?? []).some((r) =>
+    (!r.to || !r.to.length || r.to.some((peer) => peerSelectsPod(peer, p.metadata.namespace, b))) && portMatches(r.ports, port)));
+  const ingressOk = !ingress.length || ingress.some((p) => (p.spec.ingress ?? []).some((r) =>
+    (!r.from || !r.from.length || r.from.some((peer) => peerSelectsPod(peer, p.metadata.namespace, a))) && portMatches(r.ports, port)));
+  return { egressOk, ingressOk };
+}
+
+function isPrometheusPeer(peer) {
+  return peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === PROMETHEUS.namespace &&
+    selects(peer.podSelector ?? {}, PROMETHEUS.labels) && Object.keys(peer.podSelector?.matchLabels ?? {}).length > 0;
+}
+
+function isDnsPeer(peer) {
+  return peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === DNS.namespace &&
+    selects(peer.podSelector ?? {}, DNS.labels) && Object.keys(peer.podSelector?.matchLabels ?? {}).length > 0;
+}
+
+// With NetworkPolicies rendered: every pod is under a default deny both
+// ways; every call the services make is allowed by the caller's egress and
+// the callee's ingress; and every peer a policy names is one of those
+// calls, Prometheus on a metrics port, the DNS, or the public front door.
+export function networkPolicyRules(objects) {
+  const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+  if (!policies.length) return [];
+  const out = [];
+  const all = workloads(objects);
+  for (const w of all) {
+    for (const type of ['Ingress', 'Egress']) {
+      if (!policiesFor(w, objects, type).length) out.push(`${objectName(w)}: no NetworkPolicy restricts its ${type.toLowerCase()}`);
+    }
+  }
+  const calls = resolveCalls(objects).filter((c) => !c.error);
+  for (const call of calls) {
+    for (const t of call.targets) {
+      if (!t.port) continue;
+      const { egressOk, ingressOk } = allowed(call.from, t.workload, t.port, objects);
+      const what = `${nameOf(call.from)} → ${nameOf(t.workload)}:${t.port.containerPort} (${call.setting})`;
+      if (!egressOk) out.push(`${objectName(call.from)}: NetworkPolicy egress does not allow ${what}`);
+      if (!ingressOk) out.push(`${objectName(t.workload)}: NetworkPolicy ingress does not allow ${what}`);
+    }
+  }
+  const isCall = (a, b, port) => calls.some((c) => c.from === a && c.targets.some((t) => t.workload === b && t.port &&
+    portMatches([{ port: t.port.containerPort }], port)));
+  for (const p of policies) {
+    const ns = p.metadata.namespace;
+    const selected = all.filter((w) => w.metadata?.namespace === ns && selects(p.spec.podSelector, podLabelsOf(w)));
+    (p.spec.ingress ?? []).forEach((rule, i) => {
+      const at = `${objectName(p)}: spec.ingress[${i}]`;
+      if (!rule.from || !rule.from.length) {
+        for (const w of selected) if (!PUBLIC_WORKLOADS.has(nameOf(w))) out.push(`${at}: admits any source to ${nameOf(w)}, which is not public`);
+        return;
+      }
+      rule.from.forEach((peer, j) => {
+        if (peer.namespaceSelector || peer.ipBlock) {
+          if (!isPrometheusPeer(peer)) out.push(`${at}.from[${j}]: a source outside the shop other than Prometheus`);
+          return;
+        }
+        for (const src of all.filter((x) => peerSelectsPod(peer, ns, x))) {
+          for (const dst of selected) {
+            const ports = containerPorts(dst).filter((port) => portMatches(rule.ports, port));
+            if (!ports.some((port) => isCall(src, dst, port))) out.push(`${at}.from[${j}]: admits ${nameOf(src)} → ${nameOf(dst)}, a call the shop does not make`);
+          }
+        }
+      });
+    });
+    (p.spec.egress ?? []).forEach((rule, i) => {
+      const at = `${objectName(p)}: spec.egress[${i}]`;
+      if (!rule.to || !rule.to.length) {
+        out.push(`${at}: allows any destination`);
+        return;
+      }
+      rule.to.forEach((peer, j) => {
+        if (peer.namespaceSelector || peer.ipBlock) {
+          if (!isDnsPeer(peer) || !(rule.ports ?? []).every((x) => x.port === DNS.port)) out.push(`${at}.to[${j}]: a destination outside the shop other than the DNS`);
+          return;
+        }
+        for (const src of selected) {
+          for (const dst of all.filter((x) => peerSelectsPod(peer, ns, x))) {
+            const ports = containerPorts(dst).filter((port) => portMatches(rule.ports, port));
+            if (!ports.some((port) => isCall(src, dst, port))) out.push(`${at}.to[${j}]: allows ${nameOf(src)} → ${nameOf(dst)}, a call the shop does not make`);
+          }
+        }
+      });
+    });
+  }
+  return out;
+}
+
+// The rules every rendered tree keeps, and those only production keeps.
+export const COMMON_RULES = {
+  containerRules, imageRules, serviceRules, referenceRules, urlRules, disruptionBudgetRules, namespaceRules, networkPolicyRules,
+};
+export const PRODUCTION_RULES = { productionSchedulingRules, productionSecretRules };

@@ -1,0 +1,183 @@
+// The policies every rendered deployment keeps (lib/policy.mjs), applied to
+// both overlays and every combination under deploy/kubernetes/tests/; then
+// each rule shown to catch what it claims, on a mutated copy of the
+// production overlay.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { KUBE_DIR, REPO, podSpecOf, render, renderTargets } from './lib/kube.mjs';
+import { COMMON_RULES, PRODUCTION_RULES, resolveCalls } from './lib/policy.mjs';
+
+function rulesFor(targetName) {
+  return targetName.includes('production') ? { ...COMMON_RULES, ...PRODUCTION_RULES } : COMMON_RULES;
+}
+
+function violations(objects, rules) {
+  return Object.values(rules).flatMap((rule) => rule(objects));
+}
+
+test('yamllint passes on deploy/', () => {
+  const result = spawnSync('yamllint', ['-s', '-c', path.join(REPO, 'deploy/.yamllint'), path.join(REPO, 'deploy')], { encoding: 'utf8' });
+  assert.equal(result.error, undefined, `yamllint: ${result.error?.message}`);
+  assert.equal(result.status, 0, result.stdout + result.stderr);
+});
+
+describe('every rendered tree keeps the policies', () => {
+  for (const target of renderTargets()) {
+    test(target.name, () => {
+      assert.deepEqual(violations(render(target.dir), rulesFor(target.name)), []);
+    });
+  }
+});
+
+// The calls the shop's architecture draws (DESIGN.md), as the settings of
+// the production overlay make them: every one, and no other.
+const ARCHITECTURE = [
+  'cart → catalogue:8080', 'cart → redis:6379', 'catalogue → mongodb:27017', 'dispatch → rabbitmq:5672',
+  'payment → cart:8080', 'payment → rabbitmq:5672', 'payment → user:8080', 'ratings → catalogue:8080',
+  'ratings → mysql:3306', 'shipping → cart:8080', 'shipping → mysql:3306', 'user → mongodb:27017', 'user → redis:6379',
+  'web → cart:8080', 'web → catalogue:8080', 'web → payment:8080', 'web → ratings:8080', 'web → shipping:8080',
+  'web → user:8080',
+];
+
+test('the production settings make exactly the calls of the architecture', () => {
+  const calls = resolveCalls(render(path.join(KUBE_DIR, 'overlays/production')));
+  const seen = [...new Set(calls.map((c) => `${c.from.metadata.name} → ${c.host}:${c.port}`))].sort();
+  assert.deepEqual(seen, ARCHITECTURE);
+});
+
+describe('each policy catches a broken tree', () => {
+  const production = render(path.join(KUBE_DIR, 'overlays/production'));
+  const rules = rulesFor('production');
+  const find = (objects, kind, name) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+  const container = (objects, kind, name) => podSpecOf(find(objects, kind, name)).containers[0];
+
+  // Mutates a copy of the production objects; expects a violation matching
+  // pattern, and that the unmutated objects have none.
+  function expectCaught(mutate, pattern) {
+    assert.deepEqual(violations(production, rules), []);
+    const objects = structuredClone(production);
+    mutate(objects);
+    const found = violations(objects, rules);
+    assert.ok(found.some((v) => pattern.test(v)), `expected a violation matching ${pattern}, got:\n${found.join('\n') || '(none)'}`);
+  }
+
+  test('a Deployment without probes', () => expectCaught((o) => {
+    const c = container(o, 'Deployment', 'web');
+    delete c.readinessProbe;
+    delete c.livenessProbe;
+  }, /^Deployment\/robot-shop\/web: container web: readinessProbe: missing/));
+
+  test('a container without limits', () => expectCaught((o) => {
+    delete container(o, 'Deployment', 'cart').resources.limits;
+  }, /^Deployment\/robot-shop\/cart: container cart: resources\.limits\.memory: missing/));
+
+  test('a writable root filesystem', () => expectCaught((o) => {
+    container(o, 'StatefulSet', 'redis').securityContext.readOnlyRootFilesystem = false;
+  }, /^StatefulSet\/robot-shop\/redis: container redis: securityContext\.readOnlyRootFilesystem/));
+
+  test('a container that may run as root', () => expectCaught((o) => {
+    const spec = podSpecOf(find(o, 'Deployment', 'payment'));
+    delete spec.securityContext.runAsNonRoot;
+  }, /^Deployment\/robot-shop\/payment: container payment: securityContext\.runAsNonRoot/));
+
+  test('a mounted API token', () => expectCaught((o) => {
+    podSpecOf(find(o, 'Deployment', 'user')).automountServiceAccountToken = true;
+  }, /^Deployment\/robot-shop\/user: spec\.template\.spec\.automountServiceAccountToken/));
+
+  test('a grace period shorter than the drain', () => expectCaught((o) => {
+    podSpecOf(find(o, 'Deployment', 'shipping')).terminationGracePeriodSeconds = 10;
+  }, /^Deployment\/robot-shop\/shipping: spec\.template\.spec\.terminationGracePeriodSeconds: 10 s/));
+
+  test('an image on latest, and one with no tag', () => {
+    expectCaught((o) => { container(o, 'StatefulSet', 'mysql').image = 'docker.io/library/mariadb:latest'; },
+      /^StatefulSet\/robot-shop\/mysql: container mysql: image "docker\.io\/library\/mariadb:latest": tag latest/);
+    expectCaught((o) => { container(o, 'Deployment', 'web').image = 'registry.example:5000/robot-shop/web'; },
+      /^Deployment\/robot-shop\/web: container web: image "registry\.example:5000\/robot-shop\/web": no tag/);
+  });
+
+  test('a Service that selects no pods', () => expectCaught((o) => {
+    find(o, 'Service', 'ratings').spec.selector = { 'app.kubernetes.io/name': 'rating' };
+  }, /^Service\/robot-shop\/ratings: spec\.selector: selects no pods/));
+
+  test('a Service aimed at a port the pods lack', () => expectCaught((o) => {
+    find(o, 'Service', 'cart').spec.ports[0].targetPort = 'web';
+  }, /^Service\/robot-shop\/cart: spec\.ports\[http\]\.targetPort web: no such port/));
+
+  test('a URL pointing at a missing Service', () => expectCaught((o) => {
+    const map = o.find((x) => x.kind === 'ConfigMap' && x.metadata.name.startsWith('shipping-settings'));
+    map.data.CART_URL = 'http://carts:8080';
+  }, /^Deployment\/robot-shop\/shipping: env CART_URL=http:\/\/carts:8080: no Service carts/));
+
+  test('a URL pointing at a port the Service lacks', () => expectCaught((o) => {
+    const env = container(o, 'Deployment', 'cart').env.find((e) => e.name === 'REDIS_URL');
+    env.value = env.value.replace(':6379', ':6380');
+  }, /^Deployment\/robot-shop\/cart: env REDIS_URL=.*: Service redis has no port 6380/));
+
+  test('a reference to a missing Secret key', () => expectCaught((o) => {
+    container(o, 'Deployment', 'ratings').env[0].valueFrom.secretKeyRef.key = 'rating-password';
+  }, /^Deployment\/robot-shop\/ratings: container ratings: env MYSQL_PASSWORD: Secret .* has no key rating-password/));
+
+  test('a DB pod without its toleration', () => expectCaught((o) => {
+    delete podSpecOf(find(o, 'StatefulSet', 'mongodb')).tolerations;
+  }, /^StatefulSet\/robot-shop\/mongodb: spec\.template\.spec\.tolerations: no toleration of workload=database:NoSchedule/));
+
+  test('a DB pod free to leave the database nodes', () => expectCaught((o) => {
+    delete podSpecOf(find(o, 'StatefulSet', 'rabbitmq')).affinity.nodeAffinity;
+  }, /^StatefulSet\/robot-shop\/rabbitmq: spec\.template\.spec\.affinity\.nodeAffinity/));
+
+  test('a DB pod without anti-affinity between its replicas', () => expectCaught((o) => {
+    delete podSpecOf(find(o, 'StatefulSet', 'redis')).affinity.podAntiAffinity;
+  }, /^StatefulSet\/robot-shop\/redis: spec\.template\.spec\.affinity\.podAntiAffinity/));
+
+  test('a service without anti-affinity, spread, or two replicas', () => {
+    expectCaught((o) => { delete podSpecOf(find(o, 'Deployment', 'catalogue')).affinity.podAntiAffinity; },
+      /^Deployment\/robot-shop\/catalogue: spec\.template\.spec\.affinity\.podAntiAffinity/);
+    expectCaught((o) => { delete podSpecOf(find(o, 'Deployment', 'catalogue')).topologySpreadConstraints; },
+      /^Deployment\/robot-shop\/catalogue: spec\.template\.spec\.topologySpreadConstraints/);
+    expectCaught((o) => { find(o, 'Deployment', 'dispatch').spec.replicas = 1; },
+      /^Deployment\/robot-shop\/dispatch: spec\.replicas: 1/);
+  });
+
+  test('two replicas without a disruption budget', () => expectCaught((o) => {
+    o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'payment')), 1);
+  }, /^Deployment\/robot-shop\/payment: 2 replicas and no PodDisruptionBudget/));
+
+  test('a dev placeholder in a production Secret', () => expectCaught((o) => {
+    const secret = o.find((x) => x.kind === 'Secret' && x.metadata.name.startsWith('redis-credentials'));
+    secret.data.password = Buffer.from('dev-placeholder-redis').toString('base64');
+  }, /^Secret\/robot-shop\/redis-credentials-\w+: data\.password: a dev placeholder/));
+
+  test('a namespace without the restricted profile, and an object outside it', () => {
+    expectCaught((o) => { find(o, 'Namespace', 'robot-shop').metadata.labels['pod-security.kubernetes.io/enforce'] = 'baseline'; },
+      /^Namespace\/robot-shop: .*must be restricted/);
+    expectCaught((o) => { delete find(o, 'NetworkPolicy', 'cart').metadata.namespace; },
+      /^NetworkPolicy\/cart: metadata\.namespace: unset/);
+  });
+
+  test('a call the network policies do not allow', () => {
+    expectCaught((o) => { find(o, 'NetworkPolicy', 'cart').spec.egress.pop(); },
+      /^Deployment\/robot-shop\/cart: NetworkPolicy egress does not allow cart → catalogue:8080 \(CATALOGUE_URL\)/);
+    expectCaught((o) => { find(o, 'NetworkPolicy', 'mysql').spec.ingress[0].from.shift(); },
+      /^StatefulSet\/robot-shop\/mysql: NetworkPolicy ingress does not allow shipping → mysql:3306 \(MYSQL_URL\)/);
+  });
+
+  test('a network policy that allows a call the shop does not make', () => {
+    expectCaught((o) => {
+      find(o, 'NetworkPolicy', 'web').spec.egress.push({ to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'mysql' } } }] });
+    }, /^NetworkPolicy\/robot-shop\/web: spec\.egress\[6\]\.to\[0\]: allows web → mysql, a call the shop does not make/);
+    expectCaught((o) => {
+      find(o, 'NetworkPolicy', 'redis').spec.ingress[0].from.push({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'payment' } } });
+    }, /^NetworkPolicy\/robot-shop\/redis: spec\.ingress\[0\]\.from\[2\]: admits payment → redis/);
+    expectCaught((o) => { delete find(o, 'NetworkPolicy', 'catalogue').spec.ingress[0].from; },
+      /^NetworkPolicy\/robot-shop\/catalogue: spec\.ingress\[0\]: admits any source to catalogue, which is not public/);
+    expectCaught((o) => { find(o, 'NetworkPolicy', 'dispatch').spec.egress[0].to = [{ ipBlock: { cidr: '0.0.0.0/0' } }]; },
+      /^NetworkPolicy\/robot-shop\/dispatch: spec\.egress\[0\]\.to\[0\]: a destination outside the shop/);
+  });
+
+  test('a pod under no default deny', () => expectCaught((o) => {
+    o.splice(o.indexOf(find(o, 'NetworkPolicy', 'default-deny')), 1);
+    o.splice(o.indexOf(find(o, 'NetworkPolicy', 'shipping')), 1);
+  }, /^Deployment\/robot-shop\/shipping: no NetworkPolicy restricts its ingress/));
+});
