@@ -4,7 +4,9 @@
 #   make test SANITIZE=1   the same with ASan + UBSan (build-asan/)
 #   make bench        the benchmark suite against a fresh shop (see bench/README.md);
 #                     BENCH=catalogue|cart|web|agreement for one microbenchmark
-#   make deploy-check render, schema-check and policy-test deploy/kubernetes
+#   make deploy-check render, schema-check and policy-test deploy/kubernetes and
+#                     the Helm chart deploy/helm/robot-shop, and compare the two
+#   make helm-template print the chart rendered (VALUES=file for other values)
 #   make run          the whole shop on this machine (REPLICAS=2 for two of each)
 #   make stop | status | logs [SERVICE=cart]
 
@@ -18,7 +20,7 @@ BUILD_DIR := build
 CMAKE_FLAGS :=
 endif
 
-.PHONY: all build deps test deploy-check unit api bench run stop status logs clean
+.PHONY: all build deps test deploy-check helm-template unit api bench run stop status logs clean
 
 all: build
 
@@ -35,6 +37,16 @@ test: deps
 
 deploy-check: deps
 	@tests/run deploy
+
+# The chart's offline renderer, from Debian's Go packages only (GOPATH mode).
+HELM_TEMPLATE := build/tools/helm-template
+$(HELM_TEMPLATE): $(wildcard tools/helm-template/*.go)
+	@mkdir -p $(@D)
+	@cd tools/helm-template && GO111MODULE=off GOPATH=/usr/share/gocode GOFLAGS= \
+	  GOCACHE=$(CURDIR)/build/go-cache go build -o $(CURDIR)/$@ .
+
+helm-template: $(HELM_TEMPLATE)
+	@node tests/deploy/helm-template.mjs $(VALUES)
 
 bench:
 	@scripts/install-deps bench
