@@ -123,10 +123,15 @@ function targetOf(svcPort, w) {
 }
 
 // Every Service selects at least one workload, and every one of its ports
-// reaches a port those pods declare.
+// reaches a port those pods declare; an ExternalName Service (a datastore
+// outside the cluster) names its host instead.
 export function serviceRules(objects) {
   const out = [];
   for (const svc of objects.filter((o) => o.kind === 'Service')) {
+    if (svc.spec?.type === 'ExternalName') {
+      if (!svc.spec.externalName) out.push(`${objectName(svc)}: spec.externalName: missing`);
+      continue;
+    }
     const pods = podsOfService(svc, objects);
     if (!svc.spec?.selector || !pods.length) {
       out.push(`${objectName(svc)}: spec.selector: selects no pods of any workload`);
@@ -247,7 +252,7 @@ export function resolveCalls(objects) {
     const svcPort = (svc.spec.ports ?? []).find((p) => p.port === call.port);
     if (!svcPort) return { ...call, error: `Service ${name} has no port ${call.port}` };
     const targets = podsOfService(svc, objects).map((w) => ({ workload: w, port: targetOf(svcPort, w) }));
-    return { ...call, service: svc, targets };
+    return { ...call, service: svc, targets, external: svc.spec.type === 'ExternalName' };
   });
 }
 
@@ -406,10 +411,18 @@ function isDnsPeer(peer) {
     selects(peer.podSelector ?? {}, DNS.labels) && Object.keys(peer.podSelector?.matchLabels ?? {}).length > 0;
 }
 
+// Does an egress rule let the caller out to an address outside the
+// cluster on this port (an ipBlock peer, for an external datastore)?
+function allowsExternal(policies, port) {
+  return policies.some((p) => (p.spec.egress ?? []).some((r) => (r.to ?? []).some((peer) => peer.ipBlock) &&
+    (r.ports ?? []).some((x) => (x.protocol ?? 'TCP') === 'TCP' && x.port === port)));
+}
+
 // With NetworkPolicies rendered: every pod is under a default deny both
 // ways; every call the services make is allowed by the caller's egress and
-// the callee's ingress; and every peer a policy names is one of those
-// calls, Prometheus on a metrics port, the DNS, or the public front door.
+// the callee's ingress (an external datastore's, by an ipBlock on its
+// port); and every peer a policy names is one of those calls, Prometheus on
+// a metrics port, the DNS, or the public front door.
 export function networkPolicyRules(objects) {
   const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
   if (!policies.length) return [];
@@ -421,6 +434,17 @@ export function networkPolicyRules(objects) {
     }
   }
   const calls = resolveCalls(objects).filter((c) => !c.error);
+  const externalCalls = calls.filter((c) => c.external);
+  for (const call of externalCalls) {
+    const egress = policiesFor(call.from, objects, 'Egress');
+    if (egress.length && !allowsExternal(egress, call.port)) {
+      out.push(`${objectName(call.from)}: NetworkPolicy egress does not allow ${nameOf(call.from)} → ${call.host}:${call.port} (${call.setting}), an external datastore`);
+    }
+  }
+  // An ipBlock egress peer is an external datastore's address when every
+  // pod the policy selects calls one on every port the rule opens.
+  const isExternalStoreRule = (rule, selected) => (rule.ports ?? []).length > 0 && selected.length > 0 &&
+    rule.ports.every((x) => selected.every((src) => externalCalls.some((c) => c.from === src && c.port === x.port)));
   for (const call of calls) {
     for (const t of call.targets) {
       if (!t.port) continue;
@@ -462,7 +486,10 @@ export function networkPolicyRules(objects) {
       }
       rule.to.forEach((peer, j) => {
         if (peer.namespaceSelector || peer.ipBlock) {
-          if (!isDnsPeer(peer) || !(rule.ports ?? []).every((x) => x.port === DNS.port)) out.push(`${at}.to[${j}]: a destination outside the shop other than the DNS`);
+          const isDns = isDnsPeer(peer) && (rule.ports ?? []).every((x) => x.port === DNS.port);
+          if (!isDns && !(peer.ipBlock && isExternalStoreRule(rule, selected))) {
+            out.push(`${at}.to[${j}]: a destination outside the shop other than the DNS or an external datastore`);
+          }
           return;
         }
         for (const src of selected) {
