@@ -4,7 +4,7 @@
 // values.schema.json with ajv, as Helm checks them before rendering.
 import Ajv from 'ajv';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO, parseObjects } from './kube.mjs';
 
@@ -75,4 +75,44 @@ export function renderChart(valueFiles = [], chartDir = CHART_DIR) {
 
 export function renderNotes(valueFiles = [], chartDir = CHART_DIR) {
   return runRenderer(['--notes', ...valueArgs(valueFiles, chartDir)]);
+}
+
+// -- production credentials ---------------------------------------------------
+
+const CREDENTIALS_DIR = path.join(REPO, 'deploy/kubernetes/overlays/production/credentials');
+export const STORES = ['mongodb', 'redis', 'mysql', 'rabbitmq'];
+
+// The production credentials scripts/production-credentials made, by
+// datastore: {redis: {password: …}, …}, read as Kustomize reads env files.
+export function productionCredentials(dir = CREDENTIALS_DIR) {
+  return Object.fromEntries(STORES.map((store) => {
+    const data = {};
+    for (const line of readFileSync(path.join(dir, `${store}.env`), 'utf8').split('\n')) {
+      if (!line.trim() || line.startsWith('#')) continue;
+      const at = line.indexOf('=');
+      data[line.slice(0, at)] = line.slice(at + 1);
+    }
+    return [store, data];
+  }));
+}
+
+// The Secrets an operator makes from those files before installing with
+// values-production.yaml (credentials.<store>.existingSecret), as
+// `kubectl -n robot-shop create secret generic <store>-credentials
+// --from-env-file=<store>.env` makes them.
+export function operatorSecrets(credentials = productionCredentials()) {
+  return Object.entries(credentials).map(([store, data]) => ({
+    apiVersion: 'v1', kind: 'Secret', type: 'Opaque',
+    metadata: { name: `${store}-credentials`, namespace: NAMESPACE },
+    data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+  }));
+}
+
+// A values file giving those credentials inline instead (the other way
+// the chart takes them), written to dir; returns its path.
+export function inlineCredentialsValues(dir, credentials = productionCredentials()) {
+  const file = path.join(dir, 'credentials-values.yaml');
+  const values = { credentials: Object.fromEntries(Object.entries(credentials).map(([s, data]) => [s, { existingSecret: '', data }])) };
+  writeFileSync(file, JSON.stringify(values, null, 2), { mode: 0o600 });
+  return file;
 }

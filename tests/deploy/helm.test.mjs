@@ -1,0 +1,248 @@
+// The Helm chart deploy/helm/robot-shop, rendered offline by
+// tools/helm-template: with its defaults it gives the dev overlay's
+// objects, with values-production.yaml the production overlay's (compared
+// field by field after lib/compare.mjs's normalisations); every values
+// combination passes the strict schemas and the policies the overlays
+// pass; values.schema.json refuses bad values by name; and the renderer
+// reproduces the Helm features the chart uses. Each check is shown to fail
+// on a broken copy.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { compareRenders } from './lib/compare.mjs';
+import {
+  CHART_DIR, NAMESPACE, RENDERER, buildRenderer, coalescedValues, inlineCredentialsValues, operatorSecrets,
+  renderChart, renderNotes, schemaErrors,
+} from './lib/helm.mjs';
+import { KUBE_DIR, REPO, parseObjects, render } from './lib/kube.mjs';
+import { COMMON_RULES, PRODUCTION_RULES } from './lib/policy.mjs';
+import { validateObjects } from './lib/schema.mjs';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'robot-shop-helm-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const values = (name) => path.join(CHART_DIR, name);
+const PRODUCTION = values('values-production.yaml');
+
+function writeValues(name, obj) {
+  const file = path.join(tmp, name);
+  writeFileSync(file, JSON.stringify(obj));
+  return file;
+}
+
+// Every values combination the chart is held to: what it renders (plus,
+// where the release expects them, the Secrets made outside it), the
+// Kustomize tree it must equal (if any), and whether production's rules
+// apply.
+const TARGETS = [
+  { name: 'defaults', files: [], kustomize: 'overlays/dev' },
+  { name: 'values-production.yaml, Secrets made by the operator', files: [PRODUCTION], extra: operatorSecrets, kustomize: 'overlays/production', production: true },
+  { name: 'values-production.yaml, credentials given as values', files: () => [PRODUCTION, inlineCredentialsValues(tmp)], kustomize: 'overlays/production', production: true },
+  { name: 'ci/network-policies-values.yaml', files: [values('ci/network-policies-values.yaml')], kustomize: 'tests/dev-network-policies' },
+  { name: 'ci/external-datastores-values.yaml', files: [values('ci/external-datastores-values.yaml')] },
+  { name: 'ci/registry-values.yaml', files: [values('ci/registry-values.yaml')] },
+  { name: 'values-production.yaml with ci/external-datastores-values.yaml', files: [PRODUCTION, values('ci/external-datastores-values.yaml')], extra: operatorSecrets, production: true },
+];
+
+// A target's render: {chart: the chart's objects, outside: those made
+// outside it}, rendered once.
+const rendered = new Map();
+function renderOf(target) {
+  if (!rendered.has(target.name)) {
+    const files = typeof target.files === 'function' ? target.files() : target.files;
+    rendered.set(target.name, { chart: renderChart(files), outside: target.extra ? target.extra() : [] });
+  }
+  return structuredClone(rendered.get(target.name));
+}
+
+// Everything the cluster would hold: the chart's objects and the others.
+function objectsOf(target) {
+  const { chart, outside } = renderOf(target);
+  return [...chart, ...outside];
+}
+
+function violations(objects, production) {
+  const rules = production ? { ...COMMON_RULES, ...PRODUCTION_RULES } : COMMON_RULES;
+  return Object.values(rules).flatMap((rule) => rule(objects));
+}
+
+test('make helm-template prints the chart rendered, VALUES= choosing the values', () => {
+  const run = (args) => spawnSync('make', ['--no-print-directory', '-s', 'helm-template', ...args], { cwd: REPO, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const dev = run([]);
+  assert.equal(dev.status, 0, dev.stderr);
+  assert.match(dev.stdout, /^---\n# Source: robot-shop\/templates\/namespace\.yaml\n/);
+  const objects = parseObjects(dev.stdout);
+  assert.ok(!objects.some((o) => o.kind === 'StatefulSet' && o.metadata.name === 'mongodb'));
+  const prod = run([`VALUES=${PRODUCTION}`]);
+  assert.equal(prod.status, 0, prod.stderr);
+  assert.ok(parseObjects(prod.stdout).some((o) => o.kind === 'StatefulSet' && o.metadata.name === 'mongodb'));
+  const bad = run([`VALUES=${writeValues('typo.yaml', { services: { web: { replicas: -1 } } })}`]);
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /values\.schema\.json: services\.web\.replicas: must be >= 0/);
+});
+
+describe('the chart renders the same objects as Kustomize', () => {
+  for (const target of TARGETS.filter((t) => t.kustomize)) {
+    test(`${target.name} = ${target.kustomize}`, () => {
+      const { chart, outside } = renderOf(target);
+      assert.deepEqual(compareRenders(render(path.join(KUBE_DIR, target.kustomize)), chart, outside), []);
+    });
+  }
+
+  test('the comparison catches a difference, naming the object and the field', () => {
+    const dev = render(path.join(KUBE_DIR, 'overlays/dev'));
+    const chart = renderChart([writeValues('two-webs.yaml', { services: { web: { replicas: 2 } } })]);
+    assert.deepEqual(compareRenders(dev, chart), ['Deployment/robot-shop/web: spec.replicas: kustomize 1, chart 2']);
+    const renamed = objectsOf(TARGETS[0]);
+    renamed.find((o) => o.kind === 'Deployment' && o.metadata.name === 'cart').spec.template.spec.containers[0].envFrom[1].configMapRef.name = 'cart-setting';
+    renamed.splice(renamed.findIndex((o) => o.kind === 'PersistentVolumeClaim'), 1);
+    assert.deepEqual(compareRenders(dev, renamed), [
+      'PersistentVolumeClaim/robot-shop/user-data: rendered by Kustomize, not by the chart',
+      'Deployment/robot-shop/cart: spec.template.spec.containers[0].envFrom[1].configMapRef.name: kustomize "cart-settings", chart "cart-setting"',
+    ].sort((a, b) => (a < b ? 1 : -1)));
+  });
+
+  test('the normalisations are only those listed: a chart object without the part-of label, an extra annotation', () => {
+    const dev = render(path.join(KUBE_DIR, 'overlays/dev'));
+    const chart = objectsOf(TARGETS[0]);
+    delete chart.find((o) => o.kind === 'Service' && o.metadata.name === 'web').metadata.labels['app.kubernetes.io/part-of'];
+    chart.find((o) => o.kind === 'Deployment' && o.metadata.name === 'user').spec.template.metadata.annotations['example.com/x'] = 'y';
+    assert.deepEqual(compareRenders(dev, chart), [
+      'Service/robot-shop/web: metadata.labels: no app.kubernetes.io/part-of: robot-shop',
+      'Deployment/robot-shop/user: spec.template.metadata.annotations: kustomize undefined, chart {"example.com/x":"y"}',
+    ]);
+  });
+});
+
+describe('every values combination validates strictly and keeps the policies', () => {
+  for (const target of TARGETS) {
+    test(target.name, async () => {
+      const objects = objectsOf(target);
+      assert.ok(objects.length > 10, `rendered only ${objects.length} objects`);
+      assert.deepEqual(await validateObjects(objects), []);
+      assert.deepEqual(violations(objects, target.production), []);
+    });
+  }
+
+  test('the checks apply to the chart: a misspelt field and a broken policy are caught', async () => {
+    const objects = objectsOf(TARGETS[1]);
+    const web = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'web');
+    web.spec.template.spec.containers[0].livenessProbe.httpGet.hostt = 'web';
+    assert.match((await validateObjects([web])).join('\n'), /^Deployment\/robot-shop\/web: spec\.template\.spec\.containers\[0\]\.livenessProbe\.httpGet\.hostt:/);
+    delete web.spec.template.spec.tolerations;
+    web.spec.template.spec.affinity.nodeAffinity = undefined;
+    assert.ok(violations(objects, true).some((v) => /^Deployment\/robot-shop\/web: spec\.template\.spec\.affinity\.nodeAffinity: not required/.test(v)));
+  });
+
+  test('an external datastore: its clients let out to its address only, its Service naming a host', () => {
+    const target = TARGETS.find((t) => t.name === 'ci/external-datastores-values.yaml');
+    const objects = objectsOf(target);
+    assert.ok(!objects.some((o) => o.kind === 'StatefulSet'), 'no datastore StatefulSet');
+    const cart = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'cart');
+    assert.equal(cart.spec.template.spec.containers[0].env.find((e) => e.name === 'REDIS_URL').value, 'redis://:$(REDIS_PASSWORD)@redis:6380');
+    const blocked = structuredClone(objects);
+    blocked.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'cart').spec.egress.shift();
+    assert.ok(violations(blocked, false).includes('Deployment/robot-shop/cart: NetworkPolicy egress does not allow cart → redis:6380 (REDIS_URL), an external datastore'));
+    const opened = structuredClone(objects);
+    opened.find((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'cart').spec.egress[0].ports[0].port = 5432;
+    assert.ok(violations(opened, false).includes('NetworkPolicy/robot-shop/cart: spec.egress[0].to[0]: a destination outside the shop other than the DNS or an external datastore'));
+    const hostless = structuredClone(objects);
+    delete hostless.find((o) => o.kind === 'Service' && o.metadata.name === 'mysql').spec.externalName;
+    assert.ok(violations(hostless, false).includes('Service/robot-shop/mysql: spec.externalName: missing'));
+  });
+
+  test('an external datastore under network policies needs its peers', () => {
+    const file = writeValues('no-peers.yaml', { networkPolicies: { externalDatastorePeers: { redis: null } } });
+    assert.throws(() => renderChart([values('ci/external-datastores-values.yaml'), file]),
+      /networkPolicies\.externalDatastorePeers\.redis: the peers of the external redis \(e\.g\. an ipBlock\) are needed with network policies/);
+  });
+
+  test('production refuses a development placeholder left in the credentials', () => {
+    const file = writeValues('placeholders.yaml', { credentials: { redis: { existingSecret: '' } } });
+    assert.throws(() => renderChart([PRODUCTION, file]), /credentials\.redis\.data\.password is a development placeholder/);
+  });
+
+  test('NOTES.txt renders, telling how to reach the shop', () => {
+    assert.match(renderNotes([]), /port-forward service\/web 8080:8080/);
+    assert.match(renderNotes([PRODUCTION]), /get service web/);
+  });
+});
+
+describe('values.schema.json refuses a bad value, naming it', () => {
+  const refused = (overrides) => schemaErrors(coalescedValues([writeValues('bad.yaml', overrides)]));
+
+  test('the defaults and every values file are accepted', () => {
+    for (const target of TARGETS) {
+      const files = typeof target.files === 'function' ? target.files() : target.files;
+      assert.deepEqual(schemaErrors(coalescedValues(files)), [], target.name);
+    }
+  });
+  test('a wrong type', () => assert.deepEqual(refused({ services: { cart: { replicas: 'two' } } }),
+    ['values.schema.json: services.cart.replicas: must be integer']));
+  test('an unknown key', () => assert.deepEqual(refused({ services: { web: { replica: 2 } } }),
+    ['values.schema.json: services.web.replica: unknown key']));
+  test('negative replicas', () => assert.deepEqual(refused({ services: { dispatch: { replicas: -1 } } }),
+    ['values.schema.json: services.dispatch.replicas: must be >= 0']));
+  test('a value outside its choices', () => assert.deepEqual(refused({ documentStore: 'postgres' }),
+    ['values.schema.json: documentStore: must be equal to one of the allowed values ("sqlite", "mongodb")']));
+  test('a setting that is not a string', () => assert.deepEqual(refused({ commonSettings: { THREADS: 16 } }),
+    ['values.schema.json: commonSettings.THREADS: must be string']));
+  test('a password that would break the URLs it is written into', () => assert.deepEqual(refused({ credentials: { redis: { data: { password: 'a@b' } } } }),
+    ['values.schema.json: credentials.redis.data.password: must match pattern "^[A-Za-z0-9._~-]+$"']));
+});
+
+describe('tools/helm-template reproduces the Helm features the chart uses', () => {
+  const FIXTURE = path.join(REPO, 'tests/deploy/fixtures/helm-features');
+  const run = (args) => {
+    buildRenderer();
+    return spawnSync(RENDERER, [...args, '--namespace', 'ns', '--release-name', 'rel', FIXTURE], { encoding: 'utf8' });
+  };
+
+  test('values, release, chart, capabilities, files, include, tpl, required, toYaml, fromYaml, sprig', () => {
+    const result = run(['-f', path.join(FIXTURE, 'overrides.yaml')]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stdout, /^---\n# Source: features\/templates\/features\.yaml\n/);
+    assert.deepEqual(parseObjects(result.stdout), [{
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'rel-features', namespace: 'ns' },
+      data: {
+        chart: 'features-1.2.3-4.5', service: 'Helm', template: 'features/templates/features.yaml', basePath: 'features/templates',
+        kube: 'v1.31.0/1/31', hasPolicy: 'true', hasIstio: 'false', replicas: '2', missing: '[]', tpl: 'shop-rel',
+        required: 'given', nested: '{"inner":{"a":1,"b":3},"keep":"kept"}', list: 'three', fromYaml: 'c', badYaml: 'true',
+        lookup: '0', sprig: 'ABCAB', sha: '2d711642', lines: '2', file: 'hello\nworld\n', block: 'a: 1\nb: 3\n',
+      },
+    }]);
+  });
+  test('required fails the render with its message', () => {
+    const result = run([]);
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /needed is required/);
+  });
+  test('a cluster older than Chart.yaml kubeVersion is refused', () => {
+    const result = run(['-f', path.join(FIXTURE, 'overrides.yaml'), '--kube-version', '1.28.3']);
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /chart requires kubeVersion: >= 1\.29\.0-0 which is incompatible with Kubernetes v1\.28\.3/);
+  });
+  test('NOTES.txt only with --notes', () => {
+    assert.equal(run(['--notes', '-f', path.join(FIXTURE, 'overrides.yaml')]).stdout, 'Installed rel-features (1.2.3).\n');
+  });
+  test('env and expandenv are not there, as in Helm', () => {
+    const chart = mkdtempSync(path.join(tmp, 'env-'));
+    spawnSync('mkdir', ['-p', path.join(chart, 'templates')]);
+    writeFileSync(path.join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: env\nversion: 0.0.1\n');
+    writeFileSync(path.join(chart, 'values.yaml'), '');
+    writeFileSync(path.join(chart, 'templates/x.yaml'), 'a: {{ env "HOME" }}\n');
+    const result = spawnSync(RENDERER, [chart], { encoding: 'utf8' });
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, /function "env" not defined/);
+  });
+});
+
+test('the chart renders into the namespace its values name', () => {
+  const objects = renderChart([writeValues('ns.yaml', { namespace: { create: false, name: 'shop-two' } })]);
+  assert.ok(!objects.some((o) => o.kind === 'Namespace'));
+  assert.deepEqual([...new Set(objects.map((o) => o.metadata.namespace))], ['shop-two']);
+  assert.equal(NAMESPACE, 'robot-shop');
+});
