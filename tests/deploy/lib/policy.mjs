@@ -12,6 +12,8 @@ const DEFAULT_PORTS = { http: 80, https: 443, redis: 6379, mysql: 3306, amqp: 56
 export const PUBLIC_WORKLOADS = new Set(['web']);
 const PROMETHEUS = { namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } };
 const DNS = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, port: 53 };
+const ISTIOD = { namespace: 'istio-system', labels: { app: 'istiod' }, port: 15012 };
+const INGRESS_GATEWAY = { namespace: 'istio-system', labels: { istio: 'ingressgateway' } };
 
 function nameOf(obj) {
   return obj.metadata?.labels?.['app.kubernetes.io/name'] ?? obj.metadata?.name;
@@ -396,20 +398,37 @@ function allowed(a, b, port, objects) {
   return { egressOk, ingressOk };
 }
 
-function isPrometheusPeer(peer) {
-  return peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === PROMETHEUS.namespace &&
-    selects(peer.podSelector ?? {}, PROMETHEUS.labels) && Object.keys(peer.podSelector?.matchLabels ?? {}).length > 0;
+// Does a peer name exactly these pods of that namespace (and not, say,
+// every pod of it)?
+function isPeer(peer, which) {
+  return peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === which.namespace &&
+    Object.keys(peer.podSelector?.matchLabels ?? {}).length > 0 && selects(peer.podSelector, which.labels);
 }
 
-function isDnsPeer(peer) {
-  return peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === DNS.namespace &&
-    selects(peer.podSelector ?? {}, DNS.labels) && Object.keys(peer.podSelector?.matchLabels ?? {}).length > 0;
+// The workloads an Istio VirtualService sends ingress traffic to.
+function routedFromIngress(objects) {
+  const hosts = objects.filter((o) => o.kind === 'VirtualService')
+    .flatMap((vs) => (vs.spec.http ?? []).flatMap((r) => (r.route ?? []).map((d) => d.destination.host.split('.')[0])));
+  return new Set(hosts);
+}
+
+// Is an ingress peer from outside the namespace one of the infrastructure
+// sources the shop admits to dst?
+function isInfraSource(peer, dst, objects) {
+  if (isPeer(peer, PROMETHEUS)) return true;
+  return isPeer(peer, INGRESS_GATEWAY) && routedFromIngress(objects).has(nameOf(dst));
+}
+
+function isInfraDestination(peer, rulePorts) {
+  const only = (port) => (rulePorts ?? []).length > 0 && rulePorts.every((x) => x.port === port);
+  return (isPeer(peer, DNS) && only(DNS.port)) || (isPeer(peer, ISTIOD) && only(ISTIOD.port));
 }
 
 // With NetworkPolicies rendered: every pod is under a default deny both
 // ways; every call the services make is allowed by the caller's egress and
 // the callee's ingress; and every peer a policy names is one of those
-// calls, Prometheus on a metrics port, the DNS, or the public front door.
+// calls, Prometheus, the DNS, the public front door, or Istio (istiod, and
+// its ingress gateway to the workloads a VirtualService routes to).
 export function networkPolicyRules(objects) {
   const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
   if (!policies.length) return [];
@@ -443,7 +462,9 @@ export function networkPolicyRules(objects) {
       }
       rule.from.forEach((peer, j) => {
         if (peer.namespaceSelector || peer.ipBlock) {
-          if (!isPrometheusPeer(peer)) out.push(`${at}.from[${j}]: a source outside the shop other than Prometheus`);
+          for (const dst of selected) {
+            if (!isInfraSource(peer, dst, objects)) out.push(`${at}.from[${j}]: admits a source outside the shop to ${nameOf(dst)} (only Prometheus, and Istio's ingress gateway to what it routes to)`);
+          }
           return;
         }
         for (const src of all.filter((x) => peerSelectsPod(peer, ns, x))) {
@@ -462,7 +483,7 @@ export function networkPolicyRules(objects) {
       }
       rule.to.forEach((peer, j) => {
         if (peer.namespaceSelector || peer.ipBlock) {
-          if (!isDnsPeer(peer) || !(rule.ports ?? []).every((x) => x.port === DNS.port)) out.push(`${at}.to[${j}]: a destination outside the shop other than the DNS`);
+          if (!isInfraDestination(peer, rule.ports)) out.push(`${at}.to[${j}]: a destination outside the shop other than the DNS or istiod`);
           return;
         }
         for (const src of selected) {
