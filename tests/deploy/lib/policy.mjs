@@ -14,6 +14,7 @@ const PROMETHEUS = { namespace: 'monitoring', labels: { 'app.kubernetes.io/name'
 const DNS = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, port: 53 };
 const ISTIOD = { namespace: 'istio-system', labels: { app: 'istiod' }, port: 15012 };
 const INGRESS_GATEWAY = { namespace: 'istio-system', labels: { istio: 'ingressgateway' } };
+const KEDA = { namespace: 'keda', labels: { app: 'keda-operator' } };
 
 function nameOf(obj) {
   return obj.metadata?.labels?.['app.kubernetes.io/name'] ?? obj.metadata?.name;
@@ -416,6 +417,7 @@ function routedFromIngress(objects) {
 // sources the shop admits to dst?
 function isInfraSource(peer, dst, objects) {
   if (isPeer(peer, PROMETHEUS)) return true;
+  if (isPeer(peer, KEDA)) return nameOf(dst) === 'rabbitmq';
   return isPeer(peer, INGRESS_GATEWAY) && routedFromIngress(objects).has(nameOf(dst));
 }
 
@@ -463,7 +465,7 @@ export function networkPolicyRules(objects) {
       rule.from.forEach((peer, j) => {
         if (peer.namespaceSelector || peer.ipBlock) {
           for (const dst of selected) {
-            if (!isInfraSource(peer, dst, objects)) out.push(`${at}.from[${j}]: admits a source outside the shop to ${nameOf(dst)} (only Prometheus, and Istio's ingress gateway to what it routes to)`);
+            if (!isInfraSource(peer, dst, objects)) out.push(`${at}.from[${j}]: admits a source outside the shop to ${nameOf(dst)} (only Prometheus, KEDA to RabbitMQ, and Istio's ingress gateway to what it routes to)`);
           }
           return;
         }
