@@ -95,6 +95,18 @@ describe('each mesh policy catches a broken tree', () => {
     }, /spec\.rules\[1\]: the ingress may reach cart's \/shipping\/\*/);
   });
 
+  test('a canary split that does not sum to 100 or names a missing subset', () => {
+    const canary = render(path.join(KUBE_DIR, 'tests/production-canary'));
+    const payment = (objects) => routes(objects).find((r) => r.name === 'payment-writes');
+    assert.deepEqual(payment(canary).route.map((d) => [d.destination.subset, d.weight]), [['v1', 90], ['v2', 10]]);
+    const broken = (mutate) => { const o = structuredClone(canary); mutate(o); return violations(o); };
+    assert.ok(broken((o) => { payment(o).route[1].weight = 20; }).some((v) => /\(payment-writes\): weights sum to 110, not 100/.test(v)));
+    assert.ok(broken((o) => { payment(o).route[1].destination.subset = 'v3'; })
+      .some((v) => /\(payment-writes\)\.route\[1\]: subset v3 of payment\.robot-shop\.svc\.cluster\.local is defined by no DestinationRule/.test(v)));
+    assert.ok(broken((o) => { o.splice(o.findIndex((x) => x.metadata.name === 'payment-v2' && x.kind === 'Deployment'), 1); })
+      .some((v) => /subset v2 \({"version":"v2"}\) selects no pods behind payment/.test(v)));
+  });
+
   test('no allow-nothing default', () => expectCaught((o) => {
     o.splice(o.indexOf(find(o, 'AuthorizationPolicy', 'allow-nothing')), 1);
   }, /no allow-nothing default/));

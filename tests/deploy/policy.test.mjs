@@ -144,6 +144,11 @@ describe('each policy catches a broken tree', () => {
     o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'payment')), 1);
   }, /^Deployment\/robot-shop\/payment: 2 replicas and no PodDisruptionBudget/));
 
+  test('pods under two disruption budgets', () => expectCaught((o) => {
+    delete find(o, 'PodDisruptionBudget', 'cart').spec.selector.matchLabels.version;
+    o.push({ ...structuredClone(find(o, 'PodDisruptionBudget', 'cart')), metadata: { name: 'cart-2', namespace: 'robot-shop' } });
+  }, /^Deployment\/robot-shop\/cart: its pods are under 2 PodDisruptionBudgets/));
+
   test('a dev placeholder in a production Secret', () => expectCaught((o) => {
     const secret = o.find((x) => x.kind === 'Secret' && x.metadata.name.startsWith('redis-credentials'));
     secret.data.password = Buffer.from('dev-placeholder-redis').toString('base64');

@@ -189,7 +189,7 @@ export function authorizationRules(objects) {
         if (!f.source?.principals?.length) out.push(`${at}: a source without principals`);
         for (const principal of f.source?.principals ?? []) {
           for (const w of targets) {
-            const name = w.metadata.name;
+            const name = podLabelsOf(w)['app.kubernetes.io/name'] ?? w.metadata.name;
             if (principal === INGRESS_PRINCIPAL) {
               if (!routed.has(name)) out.push(`${at}: lets the ingress reach ${name}, which no route sends it to`);
               const kept = (rule.to ?? []).flatMap((op) => op.operation?.notPaths ?? []);
@@ -208,4 +208,34 @@ export function authorizationRules(objects) {
   return out;
 }
 
-export const MESH_RULES = { routingRules, retryRules, destinationRules, mtlsRules, authorizationRules };
+// Every route that splits traffic gives weights summing to 100, each to a
+// subset its host's DestinationRule defines, whose labels select pods of a
+// workload behind that host's Service.
+export function splitRules(objects) {
+  const out = [];
+  for (const vs of objects.filter((o) => o.kind === 'VirtualService')) {
+    (vs.spec.http ?? []).forEach((r, i) => {
+      const dests = r.route ?? [];
+      const at = `${objectName(vs)}: spec.http[${i}] (${r.name})`;
+      if (dests.length > 1 || dests.some((d) => d.weight !== undefined)) {
+        const sum = dests.reduce((n, d) => n + (d.weight ?? 0), 0);
+        if (sum !== 100) out.push(`${at}: weights sum to ${sum}, not 100`);
+      }
+      dests.forEach((d, j) => {
+        if (!d.destination.subset) return;
+        const dr = objects.find((o) => o.kind === 'DestinationRule' && o.spec.host === d.destination.host);
+        const subset = dr?.spec.subsets?.find((x) => x.name === d.destination.subset);
+        if (!subset) {
+          out.push(`${at}.route[${j}]: subset ${d.destination.subset} of ${d.destination.host} is defined by no DestinationRule`);
+          return;
+        }
+        const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === hostService(d.destination.host));
+        const pods = workloads(objects).filter((w) => svc && selects(svc.spec.selector, podLabelsOf(w)) && selects({ matchLabels: subset.labels }, podLabelsOf(w)));
+        if (!pods.length) out.push(`${at}.route[${j}]: subset ${subset.name} (${JSON.stringify(subset.labels)}) selects no pods behind ${hostService(d.destination.host)}`);
+      });
+    });
+  }
+  return out;
+}
+
+export const MESH_RULES = { routingRules, retryRules, destinationRules, mtlsRules, authorizationRules, splitRules };

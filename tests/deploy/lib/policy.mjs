@@ -320,7 +320,9 @@ export function disruptionBudgetRules(objects) {
   const out = [];
   const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
   for (const w of workloads(objects).filter((x) => isLongRunning(x) && replicasOf(x) >= 2)) {
-    const pdb = pdbs.find((p) => selects(p.spec?.selector, podLabelsOf(w)));
+    const covering = pdbs.filter((p) => selects(p.spec?.selector, podLabelsOf(w)));
+    const pdb = covering[0];
+    if (covering.length > 1) out.push(`${objectName(w)}: its pods are under ${covering.length} PodDisruptionBudgets (${covering.map((p) => p.metadata.name).join(', ')}), so none can be evicted`);
     if (!pdb) {
       out.push(`${objectName(w)}: ${replicasOf(w)} replicas and no PodDisruptionBudget`);
       continue;
