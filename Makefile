@@ -5,6 +5,7 @@
 #   make bench        the benchmark suite against a fresh shop (see bench/README.md);
 #                     BENCH=catalogue|cart|web|agreement for one microbenchmark
 #   make deploy-check render, schema-check and policy-test deploy/kubernetes
+#   make images       one podman image per service and one for rs-load, and their sizes
 #   make run          the whole shop on this machine (REPLICAS=2 for two of each)
 #   make stop | status | logs [SERVICE=cart]
 
@@ -18,7 +19,7 @@ BUILD_DIR := build
 CMAKE_FLAGS :=
 endif
 
-.PHONY: all build deps test deploy-check unit api bench run stop status logs clean
+.PHONY: all build deps test deploy-check images unit api bench run stop status logs clean
 
 all: build
 
@@ -35,6 +36,11 @@ test: deps
 
 deploy-check: deps
 	@tests/run deploy
+
+images:
+	@scripts/install-deps images
+	@$(MAKE) --no-print-directory build SANITIZE=0
+	@scripts/images
 
 bench:
 	@scripts/install-deps bench
