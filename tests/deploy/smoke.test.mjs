@@ -30,7 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { REPO, render } from './lib/kube.mjs';
-import { playable, secretData, byKind, WORKLOAD_KINDS } from './lib/pods.mjs';
+import { playable, probePort, secretData, byKind, WORKLOAD_KINDS } from './lib/pods.mjs';
 
 const OVERLAY = path.join(REPO, 'deploy/kubernetes/overlays/dev');
 const NETWORK = 'robot-shop-smoke';
@@ -228,12 +228,8 @@ describe('the dev overlay under podman', { skip }, () => {
     const objects = renderWithImages(dir, images);
     for (const w of objects.filter((o) => WORKLOAD_KINDS.has(o.kind))) {
       for (const c of w.spec.template.spec.containers) {
-        for (const p of c.ports ?? []) ports.set(`${w.metadata.name}/${c.name}/${p.containerPort}`, await freePort());
-        if (c.readinessProbe && !ports.has(`${w.metadata.name}/${c.name}/${c.readinessProbe.tcpSocket?.port}`)) {
-          // a probe on a port the container does not list
-          const port = c.readinessProbe.tcpSocket?.port ?? c.readinessProbe.httpGet?.port;
-          if (typeof port === 'number') ports.set(`${w.metadata.name}/${c.name}/${port}`, await freePort());
-        }
+        const port = probePort(c.readinessProbe, c);
+        if (port !== undefined) ports.set(`${w.metadata.name}/${c.name}/${port}`, await freePort());
       }
     }
     units = objects.filter((o) => WORKLOAD_KINDS.has(o.kind))

@@ -88,7 +88,8 @@ export function expand(text, env) {
   });
 }
 
-function probePort(probe, container) {
+// The container port a probe checks, by number or by name.
+export function probePort(probe, container) {
   const port = probe?.httpGet?.port ?? probe?.tcpSocket?.port;
   if (port === undefined) return undefined;
   if (typeof port === 'number') return port;
