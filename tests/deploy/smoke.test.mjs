@@ -116,8 +116,15 @@ function teardown() {
   rmSync(LOCK, { recursive: true, force: true });
 }
 
+// The run's own folder (the files given to kube play).
+let dir;
+
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.once(sig, () => { teardown(); process.exit(130); });
+  process.once(sig, () => {
+    teardown();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    process.exit(130);
+  });
 }
 
 // ---- building, rendering, playing ----
@@ -217,7 +224,7 @@ async function waitReady(unit) {
 
 describe('the dev overlay under podman', { skip }, () => {
   const started = Date.now();
-  let dir, units, webPort;
+  let units, webPort;
   const ports = new Map();
 
   before(async () => {
