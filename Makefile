@@ -4,7 +4,8 @@
 #   make test SANITIZE=1   the same with ASan + UBSan (build-asan/)
 #   make bench        the benchmark suite against a fresh shop (see bench/README.md);
 #                     BENCH=catalogue|cart|web|agreement for one microbenchmark
-#   make deploy-check render, schema-check and policy-test deploy/kubernetes
+#   make deploy-check render, schema-check and policy-test deploy/kubernetes,
+#                     then the container smoke run
 #   make images       one podman image per service and one for rs-load, and their sizes
 #   make deploy-smoke the dev overlay's workloads as pods under podman, and a shopper's journey
 #   make run          the whole shop on this machine (REPLICAS=2 for two of each)
@@ -37,7 +38,10 @@ test:
 	@$(MAKE) --no-print-directory build
 	@BUILD_DIR=$(BUILD_DIR) tests/run
 
-deploy-check: deps
+# Rendering, schemas and policies, then the container smoke run.
+deploy-check:
+	@scripts/install-deps images
+	@$(MAKE) --no-print-directory build SANITIZE=0
 	@tests/run deploy
 
 images:

@@ -149,6 +149,16 @@ describe('each policy catches a broken tree', () => {
     o.push({ ...structuredClone(find(o, 'PodDisruptionBudget', 'cart')), metadata: { name: 'cart-2', namespace: 'robot-shop' } });
   }, /^Deployment\/robot-shop\/cart: its pods are under 2 PodDisruptionBudgets/));
 
+  test('node pools that do not fit the production topology', () => {
+    const withPools = render(path.join(KUBE_DIR, 'tests/production-karpenter'));
+    assert.deepEqual(violations(withPools, rules), []);
+    const broken = (mutate) => { const o = structuredClone(withPools); mutate(o); return violations(o, rules); };
+    assert.ok(broken((o) => { find(o, 'NodePool', 'robot-shop-database').spec.template.metadata.labels.workload = 'db'; })
+      .some((v) => /^StatefulSet\/robot-shop\/mysql: .*no NodePool makes nodes labelled workload=database/.test(v)));
+    assert.ok(broken((o) => { find(o, 'NodePool', 'robot-shop-app').spec.template.spec.taints = [{ key: 'spot', value: 'yes', effect: 'NoSchedule' }]; })
+      .some((v) => /^Deployment\/robot-shop\/web: .*does not tolerate spot=yes:NoSchedule of NodePool robot-shop-app/.test(v)));
+  });
+
   test('a dev placeholder in a production Secret', () => expectCaught((o) => {
     const secret = o.find((x) => x.kind === 'Secret' && x.metadata.name.startsWith('redis-credentials'));
     secret.data.password = Buffer.from('dev-placeholder-redis').toString('base64');

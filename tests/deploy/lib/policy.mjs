@@ -338,7 +338,7 @@ export function disruptionBudgetRules(objects) {
 // -- namespace and credentials -----------------------------------------------
 
 // Objects that live in no namespace; every other kind must name the shop's.
-const CLUSTER_KINDS = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PriorityClass', 'StorageClass']);
+const CLUSTER_KINDS = new Set(['Namespace', 'NodePool', 'EC2NodeClass', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PriorityClass', 'StorageClass']);
 
 // The shop's namespace enforces the restricted Pod Security profile, and
 // every namespaced object is in it.
@@ -502,8 +502,34 @@ export function networkPolicyRules(objects) {
   return out;
 }
 
+// With Karpenter NodePools rendered: every workload's required node label
+// is one a pool gives its nodes, and every pool's taints are tolerated by
+// the workloads that must run there.
+export function nodePoolRules(objects) {
+  const pools = objects.filter((o) => o.kind === 'NodePool');
+  if (!pools.length) return [];
+  const out = [];
+  for (const w of workloads(objects)) {
+    const spec = podSpecOf(w);
+    const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+    const wanted = terms.flatMap((t) => (t.matchExpressions ?? []).filter((e) => e.operator === 'In').map((e) => [e.key, e.values]));
+    if (!wanted.length) continue;
+    const fitting = pools.filter((p) => wanted.every(([k, values]) => values.includes(p.spec.template.metadata?.labels?.[k])));
+    if (!fitting.length) {
+      out.push(`${objectName(w)}: spec.template.spec.affinity.nodeAffinity: no NodePool makes nodes labelled ${wanted.map(([k, v]) => `${k}=${v.join('|')}`).join(', ')}`);
+      continue;
+    }
+    for (const p of fitting) {
+      for (const t of p.spec.template.spec.taints ?? []) {
+        if (!tolerates(spec, t.key, t.value, t.effect)) out.push(`${objectName(w)}: spec.template.spec.tolerations: does not tolerate ${t.key}=${t.value}:${t.effect} of NodePool ${p.metadata.name}`);
+      }
+    }
+  }
+  return out;
+}
+
 // The rules every rendered tree keeps, and those only production keeps.
 export const COMMON_RULES = {
-  containerRules, imageRules, serviceRules, referenceRules, urlRules, disruptionBudgetRules, namespaceRules, networkPolicyRules,
+  containerRules, imageRules, serviceRules, referenceRules, urlRules, disruptionBudgetRules, namespaceRules, networkPolicyRules, nodePoolRules,
 };
 export const PRODUCTION_RULES = { productionSchedulingRules, productionSecretRules };
