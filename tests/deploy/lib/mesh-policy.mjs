@@ -6,7 +6,7 @@
 // of violations naming the object and the field (empty when it holds).
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { REPO, objectName, podLabelsOf, podSpecOf, selects, workloads } from './kube.mjs';
+import { REPO, objectName, podLabelSets, podLabelsOf, podSpecOf, selects, workloads } from './kube.mjs';
 import { resolveCalls } from './policy.mjs';
 
 export const INGRESS_PRINCIPAL = 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account';
@@ -230,7 +230,7 @@ export function splitRules(objects) {
           return;
         }
         const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === hostService(d.destination.host));
-        const pods = workloads(objects).filter((w) => svc && selects(svc.spec.selector, podLabelsOf(w)) && selects({ matchLabels: subset.labels }, podLabelsOf(w)));
+        const pods = workloads(objects).filter((w) => svc && podLabelSets(w).some((labels) => selects(svc.spec.selector, labels) && selects({ matchLabels: subset.labels }, labels)));
         if (!pods.length) out.push(`${at}.route[${j}]: subset ${subset.name} (${JSON.stringify(subset.labels)}) selects no pods behind ${hostService(d.destination.host)}`);
       });
     });

@@ -29,7 +29,7 @@ function allContainers(spec) {
 }
 
 function isLongRunning(obj) {
-  return ['Deployment', 'StatefulSet', 'DaemonSet'].includes(obj.kind);
+  return ['Deployment', 'StatefulSet', 'DaemonSet', 'Rollout'].includes(obj.kind);
 }
 
 function replicasOf(obj) {
