@@ -44,6 +44,7 @@ const TARGETS = [
   { name: 'ci/network-policies-values.yaml', files: [values('ci/network-policies-values.yaml')], kustomize: 'tests/dev-network-policies' },
   { name: 'ci/external-datastores-values.yaml', files: [values('ci/external-datastores-values.yaml')] },
   { name: 'ci/registry-values.yaml', files: [values('ci/registry-values.yaml')] },
+  { name: 'ci/istio-autoscaling-values.yaml', files: [values('ci/istio-autoscaling-values.yaml')] },
   { name: 'values-production.yaml with ci/external-datastores-values.yaml', files: [PRODUCTION, values('ci/external-datastores-values.yaml')], extra: operatorSecrets, production: true },
 ];
 
@@ -167,7 +168,7 @@ describe('every values combination validates strictly and keeps the policies', (
 
   test('NOTES.txt renders, telling how to reach the shop', () => {
     assert.match(renderNotes([]), /port-forward service\/web 8080:8080/);
-    assert.match(renderNotes([PRODUCTION]), /get service web/);
+    assert.match(renderNotes([PRODUCTION]), /get service istio-ingressgateway/);
   });
 });
 

@@ -100,6 +100,15 @@ topologySpreadConstraints:
 {{- end }}
 {{- end }}
 
+{{/* The pod annotations of every workload: with Istio, the container
+     starts only once its sidecar is ready (so that its first calls do not
+     fail on a proxy not yet there). */}}
+{{- define "robot-shop.podAnnotations" -}}
+{{- if .Values.istio.enabled }}
+proxy.istio.io/config: '{"holdApplicationUntilProxyStarts": true}'
+{{- end }}
+{{- end }}
+
 {{/* A container's locked-down security context. */}}
 {{- define "robot-shop.containerSecurity" -}}
 securityContext:
