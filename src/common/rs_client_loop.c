@@ -65,6 +65,7 @@ struct upconn {
     bool         reused;        /* has answered a call before */
     bool         writable, readable;
     bool         closed;
+    bool         eof;           /* the peer's end of the stream was signalled */
     size_t       sent;
     char         field[16];     /* the header name being read, for Content-Type */
     size_t       field_len;
@@ -387,6 +388,8 @@ static void read_answer(upconn *u)
             connection_failed(u, RS_CLIENT_ERROR);
             return;
         }
+        if (n > 0 && (size_t)n < READ_CHUNK && !u->eof)
+            u->readable = false;   /* emptied: more data makes a new edge */
         size_t used = http_parser_execute(&u->parser, &answer_settings, u->cl->scratch, (size_t)n);
         enum http_errno e = HTTP_PARSER_ERRNO(&u->parser);
         if (n == 0 && !c->complete) {   /* closed before the end of the answer */
@@ -416,6 +419,8 @@ static void conn_event(rs_watch *w, uint32_t events)
         return;
     if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
         u->readable = true;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        u->eof = true;
     if (events & EPOLLOUT)
         u->writable = true;
     if (u->call == NULL) {   /* idle: the peer closed it, or sent what no one asked for */

@@ -661,6 +661,11 @@ static void read_requests(rs_conn *c)
             return;
         ssize_t n = recv(c->fd, c->sl->scratch, READ_CHUNK, 0);
         if (n > 0) {
+            /* A short read emptied the socket: more data makes a new edge,
+             * so no recv is spent to hear EAGAIN. Not so for the end of
+             * the stream, whose edge may have come with these bytes. */
+            if ((size_t)n < READ_CHUNK && !c->peer_closed)
+                c->readable = false;
             parse(c, c->sl->scratch, (size_t)n, false);
         } else if (n == 0) {
             c->peer_closed = true;
@@ -744,6 +749,10 @@ static void start_lingering(rs_conn *c)
 /* Waits for the next request on this connection. */
 static void wait_for_request(rs_conn *c)
 {
+    if (c->peer_closed && !has_pending(c)) {
+        close_conn(c);
+        return;
+    }
     c->state = CONN_WAITING;
     c->error_status = 0;
     c->deadline = rs_loop_now(c->sl->loop) + c->sl->server->idle_timeout;
@@ -807,7 +816,7 @@ static void on_conn_event(rs_watch *w, uint32_t events)
     }
     if (events & EPOLLRDHUP)
         c->peer_closed = true;
-    if (events & EPOLLIN)
+    if (events & (EPOLLIN | EPOLLRDHUP))
         c->readable = true;
     if (events & EPOLLOUT)
         c->writable = true;
