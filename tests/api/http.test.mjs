@@ -68,7 +68,11 @@ function malformedTests(name, start) {
   describe(`malformed requests to ${name}`, () => {
     let svc, dir;
     before(async () => { dir = tempDir(); svc = await start(dir); });
-    after(async () => { await svc?.stop(); removeDir(dir); });
+    after(async () => {
+      await svc?.stop();
+      closeEcho(dir);
+      removeDir(dir);
+    });
 
     for (const [what, bytes, status] of MALFORMED) {
       test(`${what}: ${status}, JSON, once, then closed`, async () => {
@@ -103,6 +107,14 @@ function malformedTests(name, start) {
 
 const STRICT = { HEADER_TIMEOUT_S: '1' };
 
+function closeEcho(dir) {
+  const echo = echoes.get(dir);
+  if (!echo) return;
+  echo.server.closeAllConnections();
+  echo.server.close();
+  echoes.delete(dir);
+}
+
 async function startEcho() {
   const server = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -113,9 +125,11 @@ async function startEcho() {
   return { server, url: `http://127.0.0.1:${port}` };
 }
 
-let echo;
+// Every echo started; each suite closes its own.
+const echoes = new Map();
 async function startWeb(dir) {
-  echo = await startEcho();
+  const echo = await startEcho();
+  echoes.set(dir, echo);
   const env = { ...STRICT, UI_DIR: dir };
   for (const s of ['CATALOGUE', 'USER', 'CART', 'SHIPPING', 'RATINGS', 'PAYMENT'])
     env[`${s}_URL`] = echo.url;
@@ -131,8 +145,7 @@ describe('queries through the gateway', () => {
   before(async () => { dir = tempDir(); web = await startWeb(dir); });
   after(async () => {
     await web?.stop();
-    echo.server.closeAllConnections();
-    echo.server.close();
+    closeEcho(dir);
     removeDir(dir);
   });
 
