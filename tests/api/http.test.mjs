@@ -99,6 +99,15 @@ function malformedTests(name, start) {
       assert.equal(oneJsonAnswer(Buffer.concat(chunks).toString('latin1')).status, 408);
     });
 
+    test('a client that half-closes after its request still gets the answer', async () => {
+      const sock = net.connect(svc.port, '127.0.0.1');
+      const chunks = [];
+      sock.on('data', (d) => chunks.push(d));
+      sock.on('connect', () => sock.end('GET /health HTTP/1.1\r\nHost: a\r\n\r\n'));
+      await new Promise((r) => sock.on('close', r));
+      assert.match(Buffer.concat(chunks).toString('latin1'), /^HTTP\/1\.1 200 /);
+    });
+
     test('a good request after all that is answered', async () => {
       assert.equal((await call(svc, '/health')).status, 200);
     });
