@@ -46,7 +46,6 @@ int rs_client_init(void)
 
 void rs_client_cleanup(void)
 {
-    rs_client_async_stop();
     CURL *h = pthread_getspecific(handle_key);
     if (h != NULL) {
         curl_easy_cleanup(h);
