@@ -4,6 +4,7 @@
  */
 #include "consumer.h"
 #include "orders.h"
+#include "recent.h"
 #include "rs_amqp.h"
 #include "rs_client.h"
 #include "rs_log.h"
@@ -14,6 +15,7 @@ int main(void)
 {
     rs_service_init("dispatch");
     rs_amqp_init();
+    recent_init();
     orders_init();
     if (consumer_start() != 0) {
         rs_log(RS_ERROR, "cannot start the consumer");
@@ -27,6 +29,7 @@ int main(void)
     consumer_stop();
     rs_amqp_cleanup();
     rs_client_cleanup();
+    recent_cleanup();
     rs_metrics_reset();
     return rc;
 }

@@ -142,11 +142,15 @@ describe('dispatch', () => {
     assert.equal(dispatch.child.exitCode, null);
   });
 
-  test('processing an order twice is harmless', async () => {
+  test('an order delivered twice (payment retried it) is dispatched once', async () => {
     const o = order();
     publish(o);
     publish(o);
-    await until('both', () => dispatch.logs.filter((l) => l.msg === `order ${o.orderid} dispatched`).length === 2);
+    await until('the duplicate', () => dispatch.logs.some((l) =>
+      l.msg === `order ${o.orderid} already dispatched: duplicate message dropped`));
+    assert.equal(dispatch.logs.filter((l) => l.msg === `order ${o.orderid} dispatched`).length, 1);
+    assert.equal((await amqp.queueInfo('orders')).messageCount, 0, 'both acked');
+    assert.match(await (await dispatch.fetch('/metrics')).text(), /^orders_duplicate_total 1$/m);
     assert.equal(dispatch.child.exitCode, null);
   });
 
