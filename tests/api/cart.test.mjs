@@ -290,6 +290,36 @@ describe('cart', () => {
     assert.equal((await call(cart, `/add/${id}/RB-PEBBLE-5/1`)).status, 200);
   });
 
+  test('Redis hung (SIGSTOP): a 503 was not applied; an add sent and not answered is 504 outcome unknown', async () => {
+    const id = newId();
+    const adds = (n) => Promise.all(Array.from({ length: n }, () => call(cart, `/add/${id}/RB-PEBBLE-5/1`)));
+    const warm = await adds(16);   // every worker has its connection
+    assert.deepEqual(warm.map((r) => r.status), warm.map(() => 200));
+    redis.freeze();
+    const answers = [];
+    try {
+      for (const t0 = Date.now(); Date.now() - t0 < 3000;) answers.push(...await adds(8));
+    } finally {
+      redis.thaw();
+    }
+    const count = (s) => answers.filter((r) => r.status === s).length;
+    for (const r of answers.filter((a) => a.status === 504))
+      assert.deepEqual(r.body, { error: 'outcome unknown' });
+    for (const r of answers.filter((a) => a.status === 503))
+      assert.deepEqual(r.body, { error: 'database not available' });
+    assert.deepEqual(answers.filter((r) => ![200, 503, 504].includes(r.status)), []);
+    assert.ok(count(504) > 0, 'some adds were sent and not answered');
+    let qty;
+    for (const t0 = Date.now(); Date.now() - t0 < 5000; await sleep(100)) {
+      const r = await call(cart, `/cart/${id}`);
+      if (r.status === 200) { qty = r.body.items[0].qty; break; }
+    }
+    const applied = qty - 16;
+    assert.ok(applied >= count(200), `${applied} applied, ${count(200)} answered 200`);
+    assert.ok(applied <= count(200) + count(504),
+      `${applied} applied but only ${count(200)} answered 200 and ${count(504)} unknown (${count(503)} said 503)`);
+  });
+
   test('Redis down: fast 503s, health and readiness say so; back within 2 s', async () => {
     const id = newId();
     await redis.stop();
