@@ -238,6 +238,25 @@ describe('dispatch', () => {
     assert.equal(dispatch.child.exitCode, null);
   });
 
+  test('broker hung (SIGSTOP): not ready within seconds, ready again when it resumes', async () => {
+    const readyIs = async (status, ms) => {
+      for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(100))
+        if ((await call(dispatch, '/ready')).status === status) return true;
+      return false;
+    };
+    assert.ok(await readyIs(200, 5000));
+    await amqp.close();
+    rabbit.freeze();
+    try {
+      assert.ok(await readyIs(503, 6000), '/ready says 503 while the broker hangs');
+      assert.match(await (await dispatch.fetch('/metrics')).text(), /^db_up\{system="rabbitmq"\} 0$/m);
+    } finally {
+      rabbit.thaw();
+    }
+    assert.ok(await readyIs(200, 15000), 'ready again once the broker answers');
+    amqp = await rabbit.connect();
+  });
+
   test('orders queued while no dispatch runs are processed when one starts', async () => {
     await stopClean(dispatch);
     const orders = Array.from({ length: 5 }, () => order());
