@@ -248,13 +248,13 @@ describe('dispatch', () => {
     await amqp.close();
     rabbit.freeze();
     try {
-      assert.ok(await readyIs(503, 6000), '/ready says 503 while the broker hangs');
+      assert.ok(await readyIs(503, 15000), '/ready says 503 while the broker hangs');
       assert.match(await (await dispatch.fetch('/metrics')).text(), /^db_up\{system="rabbitmq"\} 0$/m);
     } finally {
       rabbit.thaw();
+      amqp = await rabbit.connect();
     }
     assert.ok(await readyIs(200, 15000), 'ready again once the broker answers');
-    amqp = await rabbit.connect();
   });
 
   test('orders queued while no dispatch runs are processed when one starts', async () => {
