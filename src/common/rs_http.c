@@ -5,7 +5,8 @@
  * the headers, then once per piece of body, then once more with no data.
  * The body is gathered until that last call, and only then is the route
  * matched. A request for a route is handed to the worker pool and its
- * connection suspended; the worker runs the handler, keeps the reply and
+ * connection suspended (on the call after the match: see hand_off); the
+ * worker runs the handler, keeps the reply and
  * resumes the connection, and libmicrohttpd calls answer_request once more,
  * which queues the reply (an RS_RUN_ASYNC handler does the same through
  * rs_req_finish). So the few I/O threads never wait on a handler,
@@ -72,6 +73,7 @@ struct rs_request {
     size_t                 body_seen;       /* bytes received, kept or not */
     bool                   body_too_large;
     bool                   replied;
+    bool                   handoff_due;     /* to a worker, on the next call */
     int                    status;
     struct MHD_Response   *response;        /* the reply, until queued */
     const char            *route_label;     /* pattern, never the raw path */
@@ -386,9 +388,33 @@ static void run_handler_job(void *job)
     MHD_resume_connection(req->conn);
 }
 
+/* Suspends the connection and starts the handler off the I/O thread: on a
+ * worker, or an RS_RUN_ASYNC one. This runs on the call after the one that
+ * matched the route, never on that one: libmicrohttpd refreshes what it
+ * waits for on a connection only when a call returns unsuspended, and
+ * marks a resumed connection readable. Suspended on the matching call, the
+ * connection would still be "reading the request" when resumed, so a
+ * client that had shut down its write side (EOF pending) was read, found
+ * gone and closed, the answer unsent. One call later it is "request
+ * received, waiting for the answer", which is never read. */
+static enum MHD_Result hand_off(rs_request *req)
+{
+    req->handoff_due = false;
+    if (req->match.route->run == RS_RUN_ASYNC) {
+        start_async_handler(req);
+        return MHD_YES;
+    }
+    MHD_suspend_connection(req->conn);
+    if (rs_workers_submit(req->server->workers, req) != 0) {
+        rs_reply_error(req, 503, "server busy");
+        MHD_resume_connection(req->conn);
+    }
+    return MHD_YES;
+}
+
 /* Matches the route; answers at once what needs no handler or runs inline,
- * and hands the rest to the workers with the connection suspended until
- * they are done. */
+ * and leaves the rest to hand_off, on libmicrohttpd's next call (which
+ * comes at once: a request with no answer and no suspension is polled). */
 static enum MHD_Result dispatch(rs_request *req)
 {
     if (req->body_too_large) {
@@ -405,19 +431,12 @@ static enum MHD_Result dispatch(rs_request *req)
         rs_trace_set_current(NULL);
         return queue_reply(req);
     }
-    if (req->match.route->run == RS_RUN_ASYNC) {
-        start_async_handler(req);
-        return MHD_YES;
-    }
-    if (req->server->inline_handlers || req->match.route->run == RS_RUN_INLINE) {
+    if (req->match.route->run != RS_RUN_ASYNC &&
+        (req->server->inline_handlers || req->match.route->run == RS_RUN_INLINE)) {
         run_handler(req);
         return queue_reply(req);
     }
-    MHD_suspend_connection(req->conn);
-    if (rs_workers_submit(req->server->workers, req) != 0) {
-        rs_reply_error(req, 503, "server busy");
-        MHD_resume_connection(req->conn);
-    }
+    req->handoff_due = true;
     return MHD_YES;
 }
 
@@ -481,6 +500,8 @@ static enum MHD_Result answer_request(void *cls, struct MHD_Connection *conn,
         return take_body(req, upload_data, upload_data_size);
     if (req->replied)
         return queue_reply(req);   /* back from a worker */
+    if (req->handoff_due)
+        return hand_off(req);
     return dispatch(req);
 }
 

@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, call, parseMetrics, removeDir, sleep, startService, tempDir } from './lib/service.mjs';
+import { ROOT, call, halfClosedRequest, parseMetrics, removeDir, sleep, startService, tempDir } from './lib/service.mjs';
 import { startRedis } from './lib/redis.mjs';
 
 const SEED = JSON.parse(readFileSync(path.join(ROOT, 'data/products.json'), 'utf8'));
@@ -53,6 +53,23 @@ describe('cart', () => {
     const ready = await call(cart, '/ready');
     assert.equal(ready.status, 200);
     assert.deepEqual(ready.body.checks, { redis: true });
+  });
+
+  test('a client that shuts down its write side after the request gets every answer', async () => {
+    // Each add is sent on its own connection, followed at once by a FIN: the
+    // server must answer every complete request, not take the EOF for a
+    // client gone while the handler runs on a worker.
+    const id = newId('half');
+    const sku = inStock[0].sku;
+    const answers = await Promise.all(Array.from({ length: 50 }, () =>
+      halfClosedRequest(cart.port, `GET /add/${id}/${sku}/1 HTTP/1.1\r\nHost: cart\r\n\r\n`)));
+    const answered = answers.filter((a) => a.startsWith('HTTP/1.1 200 ')).length;
+    const stored = (await call(cart, `/cart/${id}`)).body;
+    assert.equal(stored.items[0].qty, 50, '50 adds applied');
+    assert.equal(answered, 50, `${answered} of 50 adds answered`);
+    const body = (await halfClosedRequest(cart.port,
+      `GET /cart/${id} HTTP/1.1\r\nHost: cart\r\n\r\n`)).split('\r\n\r\n')[1];
+    assert.equal(JSON.parse(body).items[0].qty, 50);
   });
 
   test('GET /cart/:id of an unknown cart is 404 cart not found', async () => {
