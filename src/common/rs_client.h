@@ -26,6 +26,8 @@ typedef struct rs_client_response {
     long   status;          /* HTTP status when RS_CLIENT_OK */
     rs_buf body;            /* answer body; free with rs_buf_free */
     char   content_type[128];   /* "" when the answer named none */
+    char   etag[128];           /* its ETag header, as sent; "" when none
+                                   (filled by rs_client_call only) */
 } rs_client_response;
 
 typedef struct rs_client_request {
