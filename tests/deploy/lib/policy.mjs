@@ -15,6 +15,11 @@ const DNS = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, port:
 const ISTIOD = { namespace: 'istio-system', labels: { app: 'istiod' }, port: 15012 };
 const INGRESS_GATEWAY = { namespace: 'istio-system', labels: { istio: 'ingressgateway' } };
 const KEDA = { namespace: 'keda', labels: { app: 'keda-operator' } };
+// An in-cluster load generator (component load-test: the chaos component's
+// k6 Job) calls the shop as a shopper does, through the ingress gateway's
+// Service (port 80, 8080 on its pods), and nothing else.
+const LOAD_TEST = 'load-test';
+const INGRESS_GATEWAY_SERVICE = { host: 'istio-ingressgateway.istio-system.svc.cluster.local', port: 80, podPort: 8080 };
 
 function nameOf(obj) {
   return obj.metadata?.labels?.['app.kubernetes.io/name'] ?? obj.metadata?.name;
@@ -248,6 +253,10 @@ function serviceNameOf(host, namespace) {
 export function resolveCalls(objects) {
   return callsOf(objects).map((call) => {
     if (call.error) return call;
+    if (componentOf(call.from) === LOAD_TEST && call.host === INGRESS_GATEWAY_SERVICE.host) {
+      return call.port === INGRESS_GATEWAY_SERVICE.port ? { ...call, infra: 'ingress gateway', targets: [] }
+        : { ...call, error: `the ingress gateway has no port ${call.port}` };
+    }
     const ns = call.from.metadata?.namespace;
     const name = serviceNameOf(call.host, ns);
     const svc = objects.find((o) => o.kind === 'Service' && o.metadata?.name === name && o.metadata?.namespace === ns);
@@ -428,9 +437,11 @@ function isInfraSource(peer, dst, objects) {
   return isPeer(peer, INGRESS_GATEWAY) && routedFromIngress(objects).has(nameOf(dst));
 }
 
-function isInfraDestination(peer, rulePorts) {
+function isInfraDestination(peer, rulePorts, sources) {
   const only = (port) => (rulePorts ?? []).length > 0 && rulePorts.every((x) => x.port === port);
-  return (isPeer(peer, DNS) && only(DNS.port)) || (isPeer(peer, ISTIOD) && only(ISTIOD.port));
+  const loadTestOnly = sources.length > 0 && sources.every((w) => componentOf(w) === LOAD_TEST);
+  return (isPeer(peer, DNS) && only(DNS.port)) || (isPeer(peer, ISTIOD) && only(ISTIOD.port)) ||
+    (loadTestOnly && isPeer(peer, INGRESS_GATEWAY) && only(INGRESS_GATEWAY_SERVICE.podPort));
 }
 
 // Does an egress rule let the caller out to an address outside the
@@ -511,8 +522,8 @@ export function networkPolicyRules(objects) {
       }
       rule.to.forEach((peer, j) => {
         if (peer.namespaceSelector || peer.ipBlock) {
-          if (!isInfraDestination(peer, rule.ports) && !(peer.ipBlock && isExternalStoreRule(rule, selected))) {
-            out.push(`${at}.to[${j}]: a destination outside the shop other than the DNS, istiod or an external datastore`);
+          if (!isInfraDestination(peer, rule.ports, selected) && !(peer.ipBlock && isExternalStoreRule(rule, selected))) {
+            out.push(`${at}.to[${j}]: a destination outside the shop other than the DNS, istiod, an external datastore, or (for a load test only) the ingress gateway`);
           }
           return;
         }
