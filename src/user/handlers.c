@@ -136,6 +136,12 @@ static void reply_limited(rs_request *req, unsigned retry_after)
 static void check_login(rs_request *req, void *ctx)
 {
     password_request *pr = ctx;
+    unsigned wait = login_guard_begin(pr->name, pr->client);
+    if (wait > 0) {
+        reply_limited(req, wait);
+        password_request_free(pr);
+        return;
+    }
     user_record u = {0};
     users_status st = rs_valid_id(pr->name) ? store->ops->find(store, pr->name, &u)
                                             : USERS_NOT_FOUND;
@@ -172,12 +178,11 @@ void login(rs_request *req)
         return;
     }
     client_address(req, pr->client);
-    unsigned wait = login_guard_admit(pr->name, pr->client);
+    unsigned wait = login_guard_refusal(pr->name, pr->client);
     if (wait > 0) {
         reply_limited(req, wait);
         finish_now(req, pr);
     } else if (password_pool_run(req, check_login, pr) != 0) {
-        login_guard_settle(pr->name, pr->client, false);
         password_pool_reply_busy(req);
         finish_now(req, pr);
     }

@@ -2,7 +2,8 @@
  * login_guard.c - the failed-login counts (see login_guard.h).
  *
  * Each key (a name or a client address, hashed to 64 bits) has a window
- * start, its failures and its pending attempts. The table is set-
+ * start, its failures and its attempts pending (being checked on a
+ * password thread). The table is set-
  * associative: a key lives in one of WAYS slots of its set, and a new key
  * takes an empty or expired slot, else the one idle longest with nothing
  * pending.
@@ -100,26 +101,32 @@ static slot *find(uint64_t key, double now, bool create)
     return spare;
 }
 
-/* 0 when one more attempt fits under the limit, else seconds to wait. */
-static unsigned refusal(const limit *l, const slot *s, double now)
+/* 0 when the limit lets one more attempt go on, else seconds to wait.
+ * Not strict, only the failures count; strict, the attempts pending too. */
+static unsigned refusal(const limit *l, const slot *s, double now, bool strict)
 {
-    if (l->max == 0 || s == NULL || s->failures + s->pending < l->max)
+    if (l->max == 0 || s == NULL)
+        return 0;
+    unsigned used = s->failures + (strict ? s->pending : 0);
+    if (used < l->max)
         return 0;
     if (s->failures < l->max)
-        return 1;   /* attempts still being checked fill the allowance */
+        return 1;   /* attempts being checked fill the allowance */
     double left = s->window_start + window_s - now;
     return left > 1.0 ? (unsigned)(left + 0.999) : 1;
 }
 
-unsigned login_guard_admit(const char *name, const char *client)
+/* The wait that the first limit refusing imposes, 0 when none refuses;
+ * with reserve, an attempt admitted is counted as pending. */
+static unsigned check(const char *name, const char *client, bool strict, bool reserve)
 {
     double now = rs_now();
     pthread_mutex_lock(&lock);
-    slot *n = by_name.max > 0 ? find(key_of(by_name.kind, name), now, true) : NULL;
-    slot *c = by_client.max > 0 ? find(key_of(by_client.kind, client), now, true) : NULL;
-    unsigned wait_n = refusal(&by_name, n, now), wait_c = refusal(&by_client, c, now);
+    slot *n = by_name.max > 0 ? find(key_of(by_name.kind, name), now, reserve) : NULL;
+    slot *c = by_client.max > 0 ? find(key_of(by_client.kind, client), now, reserve) : NULL;
+    unsigned wait_n = refusal(&by_name, n, now, strict), wait_c = refusal(&by_client, c, now, strict);
     unsigned wait = wait_n > wait_c ? wait_n : wait_c;
-    if (wait == 0) {
+    if (wait == 0 && reserve) {
         if (n != NULL)
             n->pending++;
         if (c != NULL)
@@ -127,6 +134,16 @@ unsigned login_guard_admit(const char *name, const char *client)
     }
     pthread_mutex_unlock(&lock);
     return wait;
+}
+
+unsigned login_guard_refusal(const char *name, const char *client)
+{
+    return check(name, client, false, false);
+}
+
+unsigned login_guard_begin(const char *name, const char *client)
+{
+    return check(name, client, true, true);
 }
 
 static void settle_one(const limit *l, const char *text, bool failed, double now)
