@@ -71,6 +71,8 @@ bench:
 	@$(MAKE) --no-print-directory build
 ifeq ($(BENCH),)
 	@BUILD_DIR=$(BUILD_DIR) node bench/suite.mjs
+else ifeq ($(BENCH),flood)
+	@BUILD_DIR=$(BUILD_DIR) BENCH_CASE=flood node bench/suite.mjs
 else
 	@BUILD_DIR=$(BUILD_DIR) bench/run $(BENCH)
 endif

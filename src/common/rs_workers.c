@@ -6,7 +6,8 @@
  * is woken first, so that a light load keeps few threads busy and their
  * caches warm, and no wake-up is wasted on a thread that finds nothing to
  * do. When every worker is busy the job waits in a FIFO ring, which busy
- * workers drain before they go idle. The lock is held only to move a
+ * workers drain before they go idle; a bounded pool refuses a job when
+ * that ring already holds its limit. The lock is held only to move a
  * pointer, never while a job runs.
  */
 #include "rs_workers.h"
@@ -29,6 +30,7 @@ struct rs_workers {
     worker         *idle;           /* stack of waiting workers */
     void          **ring;           /* jobs waiting for a worker */
     unsigned        cap, head, count;
+    unsigned        max_queued;     /* 0: no limit */
     bool            stopping;
     rs_job_fn       run;
     worker         *workers;
@@ -72,9 +74,15 @@ static void *work(void *arg)
 
 rs_workers *rs_workers_start(unsigned n, rs_job_fn run)
 {
+    return rs_workers_start_bounded(n, 0, run);
+}
+
+rs_workers *rs_workers_start_bounded(unsigned n, unsigned max_queued, rs_job_fn run)
+{
     rs_workers *w = calloc(1, sizeof *w);
     if (w == NULL)
         return NULL;
+    w->max_queued = max_queued;
     w->cap = 64;
     w->ring = malloc(w->cap * sizeof *w->ring);
     w->workers = calloc(n, sizeof *w->workers);
@@ -135,7 +143,8 @@ int rs_workers_submit(rs_workers *w, void *job)
         sem_post(&k->wake);
         return 0;
     }
-    if (w->count == w->cap && grow(w) != 0) {
+    if ((w->max_queued > 0 && w->count >= w->max_queued) ||
+        (w->count == w->cap && grow(w) != 0)) {
         pthread_mutex_unlock(&w->lock);
         return -1;
     }

@@ -14,8 +14,11 @@ typedef void (*rs_job_fn)(void *job);
 
 /* n threads, each calling run(job) for the jobs submitted. NULL on failure. */
 rs_workers *rs_workers_start(unsigned n, rs_job_fn run);
-/* Queues a job (not NULL); -1 when it is NULL, out of memory or stopping
- * (the job is then not run). */
+/* The same, with at most max_queued jobs waiting for a worker (0: no
+ * limit): past it, rs_workers_submit refuses at once. */
+rs_workers *rs_workers_start_bounded(unsigned n, unsigned max_queued, rs_job_fn run);
+/* Queues a job (not NULL); -1 when it is NULL, the queue is full, out of
+ * memory or stopping (the job is then not run). */
 int         rs_workers_submit(rs_workers *w, void *job);
 /* Jobs queued and not yet taken by a worker. */
 unsigned    rs_workers_queued(rs_workers *w);

@@ -1,13 +1,20 @@
 /*
  * handlers.c - the user service's routes (see handlers.h). No answer ever
  * carries a password or a hash: users go out as {"name","email"} only.
+ * Login and registration run on the I/O thread only to read the request
+ * and apply the failed-login limits; their password work goes to the
+ * password threads (password_pool.h), and they answer from there.
  */
 #include "handlers.h"
 #include "order_cart.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "client_address.h"
+#include "login_guard.h"
+#include "password_pool.h"
 #include "passwords.h"
 #include "rs_json.h"
 #include "rs_redis.h"
@@ -79,65 +86,134 @@ void list_users(rs_request *req)
     rs_reply_raw(req, 200, "application/json", json, len);
 }
 
-void login(rs_request *req)
+/* A login or a registration on its way to the password threads: the body
+ * (which holds the strings) and the client, for the failure count. */
+typedef struct password_request {
+    json_t     *body;
+    const char *name, *email, *password;
+    char        client[CLIENT_ADDRESS_MAX];
+} password_request;
+
+static void password_request_free(password_request *pr)
+{
+    json_decref(pr->body);
+    free(pr);
+}
+
+/* Answers req now, from the I/O thread (an RS_RUN_ASYNC handler). */
+static void finish_now(rs_request *req, password_request *pr)
+{
+    if (pr != NULL)
+        password_request_free(pr);
+    rs_req_finish(req);
+}
+
+/* The body and its fields, or NULL once answered 400. */
+static password_request *take_password_request(rs_request *req)
 {
     json_t *body = rs_req_json(req);
     if (body == NULL)
-        return;   /* answered 400 */
-    const char *name, *password;
-    if (!rs_json_string(body, "name", &name) || !rs_json_string(body, "password", &password) ||
-        name[0] == '\0' || password[0] == '\0') {
+        return NULL;
+    password_request *pr = calloc(1, sizeof *pr);
+    if (pr == NULL) {
         json_decref(body);
-        rs_reply_error(req, 400, "name or password not supplied");
+        rs_reply_error(req, 500, "out of memory");
+        return NULL;
+    }
+    pr->body = body;
+    return pr;
+}
+
+static void reply_limited(rs_request *req, unsigned retry_after)
+{
+    char seconds[16];
+    snprintf(seconds, sizeof seconds, "%u", retry_after);
+    rs_reply_header(req, "Retry-After", seconds);
+    rs_reply_error(req, 429, "too many failed logins: try again later");
+}
+
+/* On a password thread: the name's hash checked against the password. */
+static void check_login(rs_request *req, void *ctx)
+{
+    password_request *pr = ctx;
+    unsigned wait = login_guard_begin(pr->name, pr->client);
+    if (wait > 0) {
+        reply_limited(req, wait);
+        password_request_free(pr);
         return;
     }
     user_record u = {0};
-    users_status st = rs_valid_id(name) ? store->ops->find(store, name, &u) : USERS_NOT_FOUND;
+    users_status st = rs_valid_id(pr->name) ? store->ops->find(store, pr->name, &u)
+                                            : USERS_NOT_FOUND;
+    bool failed = true;
     if (st == USERS_UNAVAILABLE) {
+        failed = false;   /* not the client's doing */
         reply_unavailable(req);
     } else if (st == USERS_NOT_FOUND) {
-        password_verify_nobody(password);   /* as slow as a wrong password */
+        password_verify_nobody(pr->password);   /* as slow as a wrong password */
         rs_reply_error(req, 404, WRONG_LOGIN);
-    } else if (!password_verify(u.hash, password)) {
+    } else if (!password_verify(u.hash, pr->password)) {
         rs_reply_error(req, 404, WRONG_LOGIN);
     } else {
-        rs_reply_json(req, 200, json_pack("{s:s,s:s}", "name", name, "email", u.email));
+        failed = false;
+        rs_reply_json(req, 200, json_pack("{s:s,s:s}", "name", pr->name, "email", u.email));
     }
+    login_guard_settle(pr->name, pr->client, failed);
     user_record_free(&u);
-    json_decref(body);
+    password_request_free(pr);
+}
+
+void login(rs_request *req)
+{
+    password_request *pr = take_password_request(req);
+    if (pr == NULL) {
+        finish_now(req, NULL);
+        return;
+    }
+    if (!rs_json_string(pr->body, "name", &pr->name) ||
+        !rs_json_string(pr->body, "password", &pr->password) ||
+        pr->name[0] == '\0' || pr->password[0] == '\0') {
+        rs_reply_error(req, 400, "name or password not supplied");
+        finish_now(req, pr);
+        return;
+    }
+    client_address(req, pr->client);
+    unsigned wait = login_guard_refusal(pr->name, pr->client);
+    if (wait > 0) {
+        reply_limited(req, wait);
+        finish_now(req, pr);
+    } else if (password_pool_run(req, check_login, pr) != 0) {
+        password_pool_reply_busy(req);
+        finish_now(req, pr);
+    }
 }
 
 /* The reason a registration is refused, or NULL when it is acceptable. */
-static const char *registration_problem(const json_t *body, const char **name,
-                                        const char **email, const char **password)
+static const char *registration_problem(password_request *pr)
 {
-    if (!rs_json_string(body, "name", name) || !rs_json_string(body, "email", email) ||
-        !rs_json_string(body, "password", password) || (*name)[0] == '\0' ||
-        (*email)[0] == '\0' || (*password)[0] == '\0')
+    if (!rs_json_string(pr->body, "name", &pr->name) ||
+        !rs_json_string(pr->body, "email", &pr->email) ||
+        !rs_json_string(pr->body, "password", &pr->password) || pr->name[0] == '\0' ||
+        pr->email[0] == '\0' || pr->password[0] == '\0')
         return "insufficient data";
-    if (!rs_valid_id(*name))
+    if (!rs_valid_id(pr->name))
         return "invalid name: 1 to 64 letters, digits, '.', '_' or '-'";
-    if (!rs_valid_email(*email))
+    if (!rs_valid_email(pr->email))
         return "invalid email";
-    if (!password_acceptable(*password))
+    if (!password_acceptable(pr->password))
         return "password must be 6 to 128 characters";
     return NULL;
 }
 
-void register_user(rs_request *req)
+/* On a password thread: the password hashed and the account stored. */
+static void create_account(rs_request *req, void *ctx)
 {
-    json_t *body = rs_req_json(req);
-    if (body == NULL)
-        return;
-    const char *name = NULL, *email = NULL, *password = NULL;
-    const char *problem = registration_problem(body, &name, &email, &password);
+    password_request *pr = ctx;
     char hash[PASSWORD_HASH_MAX];
-    if (problem != NULL) {
-        rs_reply_error(req, 400, problem);
-    } else if (password_hash(password, hash) != 0) {
+    if (password_hash(pr->password, hash) != 0) {
         rs_reply_error(req, 500, "cannot hash the password");
     } else {
-        users_status st = store->ops->create(store, name, email, hash);
+        users_status st = store->ops->create(store, pr->name, pr->email, hash);
         if (st == USERS_OK)
             rs_reply_text(req, 200, "OK");
         else if (st == USERS_EXISTS)
@@ -145,7 +221,24 @@ void register_user(rs_request *req)
         else
             reply_unavailable(req);
     }
-    json_decref(body);
+    password_request_free(pr);
+}
+
+void register_user(rs_request *req)
+{
+    password_request *pr = take_password_request(req);
+    if (pr == NULL) {
+        finish_now(req, NULL);
+        return;
+    }
+    const char *problem = registration_problem(pr);
+    if (problem != NULL) {
+        rs_reply_error(req, 400, problem);
+        finish_now(req, pr);
+    } else if (password_pool_run(req, create_account, pr) != 0) {
+        password_pool_reply_busy(req);
+        finish_now(req, pr);
+    }
 }
 
 void add_order(rs_request *req)

@@ -13,6 +13,7 @@ void get_health(rs_request *req);       /* GET  /health */
 void get_uniqueid(rs_request *req);     /* GET  /uniqueid */
 void check_user(rs_request *req);       /* GET  /check/:id */
 void list_users(rs_request *req);       /* GET  /users */
+/* RS_RUN_ASYNC: they end with rs_req_finish. */
 void login(rs_request *req);            /* POST /login */
 void register_user(rs_request *req);    /* POST /register */
 void add_order(rs_request *req);        /* POST /order/:id */

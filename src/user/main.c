@@ -1,11 +1,16 @@
 /*
  * main.c - the user service: accounts with argon2id passwords and order
  * histories in the document store (SQLite by default, MongoDB when
- * MONGO_URL is set), and the anonymous shopper counter in Redis.
+ * MONGO_URL is set), and the anonymous shopper counter in Redis. Passwords
+ * are hashed on threads of their own (password_pool.h), behind limits on
+ * failed logins (login_guard.h).
  */
 #include <stdio.h>
 
+#include "client_address.h"
 #include "handlers.h"
+#include "login_guard.h"
+#include "password_pool.h"
 #include "passwords.h"
 #include "rs_client.h"
 #include "rs_config.h"
@@ -20,8 +25,8 @@ static const rs_route routes[] = {
     {"GET",  "/uniqueid",    get_uniqueid,  RS_PARAM_ID, RS_RUN_WORKER},
     {"GET",  "/check/:id",   check_user,    RS_PARAM_ID, RS_RUN_WORKER},
     {"GET",  "/users",       list_users,    RS_PARAM_ID, RS_RUN_WORKER},
-    {"POST", "/login",       login,         RS_PARAM_ID, RS_RUN_WORKER},
-    {"POST", "/register",    register_user, RS_PARAM_ID, RS_RUN_WORKER},
+    {"POST", "/login",       login,         RS_PARAM_ID, RS_RUN_ASYNC},
+    {"POST", "/register",    register_user, RS_PARAM_ID, RS_RUN_ASYNC},
     {"POST", "/order/:id",   add_order,     RS_PARAM_ID, RS_RUN_WORKER},
     {"GET",  "/history/:id", get_history,   RS_PARAM_ID, RS_RUN_WORKER},
 };
@@ -41,7 +46,9 @@ int main(void)
     const char *mongo_url = rs_config_url("MONGO_URL", "mongodb", NULL);
     size_t nseed = 0;
     seed_user *seed = users_load_seed(seed_file, &nseed);
-    if (seed == NULL || passwords_init() != 0 || rs_redis_init() != 0) {
+    client_address_init();
+    if (seed == NULL || passwords_init() != 0 || login_guard_init() != 0 ||
+        password_pool_init() != 0 || rs_redis_init() != 0) {
         users_free_seed(seed, nseed);
         return 1;
     }
@@ -57,6 +64,7 @@ int main(void)
 
     int rc = rs_service_run(routes, RS_ARRAY_LEN(routes));
 
+    password_pool_stop();
     store->ops->close(store);
     users_free_seed(seed, nseed);
     rs_redis_shutdown();

@@ -1,8 +1,8 @@
 /*
  * test_workers.c - unit tests for rs_workers (the handler thread pool):
  * every job runs exactly once, jobs queued beyond the idle workers run in
- * order, a blocked job holds only its own worker, and stopping runs what
- * is still queued.
+ * order, a blocked job holds only its own worker, stopping runs what
+ * is still queued, and a bounded pool refuses jobs past its queue limit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -121,6 +121,29 @@ static void test_a_null_job_is_refused(void **state)
     assert_int_equal(atomic_load(&ran), 1);
 }
 
+/* A bounded pool: one job running, two waiting, the fourth refused at
+ * once; once the queue drains, jobs are taken again. */
+static void test_a_bounded_queue_refuses_when_full(void **state)
+{
+    (void)state;
+    atomic_store(&blocked_release, 0);
+    atomic_store(&quick_done, 0);
+    rs_workers *w = rs_workers_start_bounded(1, 2, maybe_block_job);
+    assert_non_null(w);
+    assert_int_equal(rs_workers_submit(w, &blocked_release), 0);
+    for (int i = 0; i < 100 && rs_workers_queued(w) > 0; i++)
+        sleep_ms(1);   /* the worker has taken it */
+    assert_int_equal(rs_workers_submit(w, &quick_done), 0);
+    assert_int_equal(rs_workers_submit(w, &quick_done), 0);
+    assert_int_equal(rs_workers_submit(w, &quick_done), -1);
+    assert_int_equal(rs_workers_queued(w), 2);
+    atomic_store(&blocked_release, 1);
+    wait_for(&quick_done, 2);
+    assert_int_equal(rs_workers_submit(w, &quick_done), 0);
+    rs_workers_stop(w);
+    assert_int_equal(atomic_load(&quick_done), 3);
+}
+
 /* Many threads submitting at once, as the I/O threads do. */
 static rs_workers *shared_pool;
 
@@ -158,6 +181,7 @@ int main(void)
         cmocka_unit_test(test_queued_jobs_run_in_order),
         cmocka_unit_test(test_a_blocked_job_holds_one_worker),
         cmocka_unit_test(test_a_null_job_is_refused),
+        cmocka_unit_test(test_a_bounded_queue_refuses_when_full),
         cmocka_unit_test(test_concurrent_submitters),
     };
     return cmocka_run_group_tests_name("workers", tests, NULL, NULL);
