@@ -180,4 +180,21 @@ describe('each policy catches a broken tree', () => {
     o.splice(o.indexOf(find(o, 'NetworkPolicy', 'default-deny')), 1);
     o.splice(o.indexOf(find(o, 'NetworkPolicy', 'shipping')), 1);
   }, /^Deployment\/robot-shop\/shipping: no NetworkPolicy restricts its ingress/));
+
+  test('a monitor that scrapes nothing, or what Prometheus may not reach', () => {
+    expectCaught((o) => { find(o, 'ServiceMonitor', 'cart').spec.endpoints[0].port = 'metrics'; },
+      /^ServiceMonitor\/robot-shop\/cart: spec\.endpoints\[0\]\.port metrics: no such port on Service\/robot-shop\/cart/);
+    expectCaught((o) => { find(o, 'PodMonitor', 'mysql').spec.selector.matchLabels['app.kubernetes.io/name'] = 'mariadb'; },
+      /^PodMonitor\/robot-shop\/mysql: spec\.selector: selects no pods/);
+    expectCaught((o) => { find(o, 'NetworkPolicy', 'redis').spec.ingress.pop(); },
+      /^PodMonitor\/robot-shop\/redis: spec\.podMetricsEndpoints\[0\]: NetworkPolicy ingress does not admit Prometheus to redis:metrics/);
+    expectCaught((o) => { find(o, 'NetworkPolicy', 'cart').spec.ingress[1].ports = [{ port: 9999, protocol: 'TCP' }]; },
+      /^ServiceMonitor\/robot-shop\/cart: spec\.endpoints\[0\]: NetworkPolicy ingress does not admit Prometheus to cart:http/);
+  });
+
+  test('an exporter sidecar that breaks the container rules', () => expectCaught((o) => {
+    const exporter = podSpecOf(find(o, 'StatefulSet', 'mongodb')).containers.find((c) => c.name === 'exporter');
+    delete exporter.livenessProbe;
+    exporter.image = 'docker.io/percona/mongodb_exporter';
+  }, /^StatefulSet\/robot-shop\/mongodb: container exporter: livenessProbe: missing/));
 });
