@@ -4,7 +4,10 @@
 #   make test SANITIZE=1   the same with ASan + UBSan (build-asan/)
 #   make bench        the benchmark suite against a fresh shop (see bench/README.md);
 #                     BENCH=catalogue|cart|web|agreement for one microbenchmark
-#   make deploy-check render, schema-check and policy-test deploy/kubernetes
+#   make deploy-check render, schema-check and policy-test deploy/kubernetes,
+#                     then the container smoke run
+#   make images       one podman image per service and one for rs-load, and their sizes
+#   make deploy-smoke the dev overlay's workloads as pods under podman, and a shopper's journey
 #   make run          the whole shop on this machine (REPLICAS=2 for two of each)
 #   make stop | status | logs [SERVICE=cart]
 
@@ -18,7 +21,7 @@ BUILD_DIR := build
 CMAKE_FLAGS :=
 endif
 
-.PHONY: all build deps test deploy-check unit api bench run stop status logs clean
+.PHONY: all build deps test deploy-check images deploy-smoke unit api bench run stop status logs clean
 
 all: build
 
@@ -29,12 +32,27 @@ build:
 	@test -f $(BUILD_DIR)/build.ninja || cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS) >/dev/null
 	@ninja -C $(BUILD_DIR) --quiet
 
-test: deps
+# The tests include the container smoke run: podman too.
+test:
+	@scripts/install-deps images
 	@$(MAKE) --no-print-directory build
 	@BUILD_DIR=$(BUILD_DIR) tests/run
 
-deploy-check: deps
+# Rendering, schemas and policies, then the container smoke run.
+deploy-check:
+	@scripts/install-deps images
+	@$(MAKE) --no-print-directory build SANITIZE=0
 	@tests/run deploy
+
+images:
+	@scripts/install-deps images
+	@$(MAKE) --no-print-directory build SANITIZE=0
+	@scripts/images
+
+deploy-smoke:
+	@scripts/install-deps images
+	@$(MAKE) --no-print-directory build SANITIZE=0
+	@tests/run smoke
 
 bench:
 	@scripts/install-deps bench

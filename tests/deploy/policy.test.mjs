@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { KUBE_DIR, REPO, podSpecOf, render, renderTargets } from './lib/kube.mjs';
+import { KUBE_DIR, REPO, podSpecOf, render, renderTargets, selects } from './lib/kube.mjs';
 import { COMMON_RULES, PRODUCTION_RULES, resolveCalls } from './lib/policy.mjs';
 
 function rulesFor(targetName) {
@@ -144,6 +144,21 @@ describe('each policy catches a broken tree', () => {
     o.splice(o.indexOf(find(o, 'PodDisruptionBudget', 'payment')), 1);
   }, /^Deployment\/robot-shop\/payment: 2 replicas and no PodDisruptionBudget/));
 
+  test('pods under two disruption budgets', () => expectCaught((o) => {
+    delete find(o, 'PodDisruptionBudget', 'cart').spec.selector.matchLabels.version;
+    o.push({ ...structuredClone(find(o, 'PodDisruptionBudget', 'cart')), metadata: { name: 'cart-2', namespace: 'robot-shop' } });
+  }, /^Deployment\/robot-shop\/cart: its pods are under 2 PodDisruptionBudgets/));
+
+  test('node pools that do not fit the production topology', () => {
+    const withPools = render(path.join(KUBE_DIR, 'tests/production-karpenter'));
+    assert.deepEqual(violations(withPools, rules), []);
+    const broken = (mutate) => { const o = structuredClone(withPools); mutate(o); return violations(o, rules); };
+    assert.ok(broken((o) => { find(o, 'NodePool', 'robot-shop-database').spec.template.metadata.labels.workload = 'db'; })
+      .some((v) => /^StatefulSet\/robot-shop\/mysql: .*no NodePool makes nodes labelled workload=database/.test(v)));
+    assert.ok(broken((o) => { find(o, 'NodePool', 'robot-shop-app').spec.template.spec.taints = [{ key: 'spot', value: 'yes', effect: 'NoSchedule' }]; })
+      .some((v) => /^Deployment\/robot-shop\/web: .*does not tolerate spot=yes:NoSchedule of NodePool robot-shop-app/.test(v)));
+  });
+
   test('a dev placeholder in a production Secret', () => expectCaught((o) => {
     const secret = o.find((x) => x.kind === 'Secret' && x.metadata.name.startsWith('redis-credentials'));
     secret.data.password = Buffer.from('dev-placeholder-redis').toString('base64');
@@ -177,19 +192,28 @@ describe('each policy catches a broken tree', () => {
   });
 
   test('a pod under no default deny', () => expectCaught((o) => {
-    o.splice(o.indexOf(find(o, 'NetworkPolicy', 'default-deny')), 1);
-    o.splice(o.indexOf(find(o, 'NetworkPolicy', 'shipping')), 1);
+    const shippingLabels = find(o, 'Deployment', 'shipping').spec.template.metadata.labels;
+    for (const p of o.filter((x) => x.kind === 'NetworkPolicy' && selects(x.spec.podSelector, shippingLabels))) o.splice(o.indexOf(p), 1);
   }, /^Deployment\/robot-shop\/shipping: no NetworkPolicy restricts its ingress/));
 
   test('a monitor that scrapes nothing, or what Prometheus may not reach', () => {
-    expectCaught((o) => { find(o, 'ServiceMonitor', 'cart').spec.endpoints[0].port = 'metrics'; },
-      /^ServiceMonitor\/robot-shop\/cart: spec\.endpoints\[0\]\.port metrics: no such port on Service\/robot-shop\/cart/);
+    expectCaught((o) => { find(o, 'PodMonitor', 'services').spec.podMetricsEndpoints[0].port = 'metrics'; },
+      /^PodMonitor\/robot-shop\/services: spec\.podMetricsEndpoints\[0\]\.port metrics: no such port on Deployment\/robot-shop\/web/);
     expectCaught((o) => { find(o, 'PodMonitor', 'mysql').spec.selector.matchLabels['app.kubernetes.io/name'] = 'mariadb'; },
       /^PodMonitor\/robot-shop\/mysql: spec\.selector: selects no pods/);
     expectCaught((o) => { find(o, 'NetworkPolicy', 'redis').spec.ingress.pop(); },
       /^PodMonitor\/robot-shop\/redis: spec\.podMetricsEndpoints\[0\]: NetworkPolicy ingress does not admit Prometheus to redis:metrics/);
-    expectCaught((o) => { find(o, 'NetworkPolicy', 'cart').spec.ingress[1].ports = [{ port: 9999, protocol: 'TCP' }]; },
-      /^ServiceMonitor\/robot-shop\/cart: spec\.endpoints\[0\]: NetworkPolicy ingress does not admit Prometheus to cart:http/);
+    // In the mesh, the services are scraped on Istio's merged-metrics port.
+    expectCaught((o) => { delete find(o, 'NetworkPolicy', 'istio-sidecars').spec.ingress; },
+      /^PodMonitor\/robot-shop\/services: spec\.podMetricsEndpoints\[0\]: NetworkPolicy ingress does not admit Prometheus to cart:15020/);
+    // Outside it, on their http port, through the ServiceMonitors.
+    const plain = [...render(path.join(KUBE_DIR, 'overlays/dev')), ...render(path.join(KUBE_DIR, 'tests/base-monitoring')).filter((x) => x.kind === 'ServiceMonitor')];
+    assert.deepEqual(violations(plain, COMMON_RULES).filter((v) => v.startsWith('ServiceMonitor')), []);
+    find(plain, 'ServiceMonitor', 'cart').spec.endpoints[0].port = 'metrics';
+    find(plain, 'ServiceMonitor', 'web').spec.selector.matchLabels['app.kubernetes.io/name'] = 'gateway';
+    const found = violations(plain, COMMON_RULES);
+    assert.ok(found.some((v) => /^ServiceMonitor\/robot-shop\/cart: spec\.endpoints\[0\]\.port metrics: no such port on Service\/robot-shop\/cart/.test(v)), found.join('\n'));
+    assert.ok(found.some((v) => /^ServiceMonitor\/robot-shop\/web: spec\.selector: selects no Service/.test(v)), found.join('\n'));
   });
 
   test('an exporter sidecar that breaks the container rules', () => expectCaught((o) => {

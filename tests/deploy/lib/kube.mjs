@@ -54,7 +54,7 @@ export function objectName(obj) {
 // The pod template of a workload, or null for kinds without one.
 export function podSpecOf(obj) {
   switch (obj.kind) {
-    case 'Deployment': case 'StatefulSet': case 'DaemonSet': case 'ReplicaSet': case 'Job':
+    case 'Deployment': case 'StatefulSet': case 'DaemonSet': case 'ReplicaSet': case 'Job': case 'Rollout':
       return obj.spec?.template?.spec ?? null;
     case 'CronJob':
       return obj.spec?.jobTemplate?.spec?.template?.spec ?? null;
@@ -71,7 +71,16 @@ export function podLabelsOf(obj) {
   return obj.spec?.template?.metadata?.labels ?? {};
 }
 
-export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
+export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'Rollout']);
+
+// Every set of labels a workload's pods may carry: an Argo Rollout adds its
+// stable and canary labels to the template's.
+export function podLabelSets(obj) {
+  const labels = podLabelsOf(obj);
+  if (obj.kind !== 'Rollout') return [labels];
+  const canary = obj.spec?.strategy?.canary ?? {};
+  return [canary.stableMetadata, canary.canaryMetadata].filter(Boolean).map((m) => ({ ...labels, ...m.labels }));
+}
 
 export function workloads(objects) {
   return objects.filter((o) => WORKLOAD_KINDS.has(o.kind));

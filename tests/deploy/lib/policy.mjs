@@ -12,6 +12,9 @@ const DEFAULT_PORTS = { http: 80, https: 443, redis: 6379, mysql: 3306, amqp: 56
 export const PUBLIC_WORKLOADS = new Set(['web']);
 const PROMETHEUS = { namespace: 'monitoring', labels: { 'app.kubernetes.io/name': 'prometheus' } };
 const DNS = { namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, port: 53 };
+const ISTIOD = { namespace: 'istio-system', labels: { app: 'istiod' }, port: 15012 };
+const INGRESS_GATEWAY = { namespace: 'istio-system', labels: { istio: 'ingressgateway' } };
+const KEDA = { namespace: 'keda', labels: { app: 'keda-operator' } };
 
 function nameOf(obj) {
   return obj.metadata?.labels?.['app.kubernetes.io/name'] ?? obj.metadata?.name;
@@ -26,7 +29,7 @@ function allContainers(spec) {
 }
 
 function isLongRunning(obj) {
-  return ['Deployment', 'StatefulSet', 'DaemonSet'].includes(obj.kind);
+  return ['Deployment', 'StatefulSet', 'DaemonSet', 'Rollout'].includes(obj.kind);
 }
 
 function replicasOf(obj) {
@@ -317,7 +320,9 @@ export function disruptionBudgetRules(objects) {
   const out = [];
   const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget');
   for (const w of workloads(objects).filter((x) => isLongRunning(x) && replicasOf(x) >= 2)) {
-    const pdb = pdbs.find((p) => selects(p.spec?.selector, podLabelsOf(w)));
+    const covering = pdbs.filter((p) => selects(p.spec?.selector, podLabelsOf(w)));
+    const pdb = covering[0];
+    if (covering.length > 1) out.push(`${objectName(w)}: its pods are under ${covering.length} PodDisruptionBudgets (${covering.map((p) => p.metadata.name).join(', ')}), so none can be evicted`);
     if (!pdb) {
       out.push(`${objectName(w)}: ${replicasOf(w)} replicas and no PodDisruptionBudget`);
       continue;
@@ -333,7 +338,7 @@ export function disruptionBudgetRules(objects) {
 // -- namespace and credentials -----------------------------------------------
 
 // Objects that live in no namespace; every other kind must name the shop's.
-const CLUSTER_KINDS = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PriorityClass', 'StorageClass']);
+const CLUSTER_KINDS = new Set(['Namespace', 'NodePool', 'EC2NodeClass', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'PriorityClass', 'StorageClass']);
 
 // The shop's namespace enforces the restricted Pod Security profile, and
 // every namespaced object is in it.
@@ -396,20 +401,38 @@ function allowed(a, b, port, objects) {
   return { egressOk, ingressOk };
 }
 
-function isPrometheusPeer(peer) {
-  return peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === PROMETHEUS.namespace &&
-    selects(peer.podSelector ?? {}, PROMETHEUS.labels) && Object.keys(peer.podSelector?.matchLabels ?? {}).length > 0;
+// Does a peer name exactly these pods of that namespace (and not, say,
+// every pod of it)?
+function isPeer(peer, which) {
+  return peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === which.namespace &&
+    Object.keys(peer.podSelector?.matchLabels ?? {}).length > 0 && selects(peer.podSelector, which.labels);
 }
 
-function isDnsPeer(peer) {
-  return peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name'] === DNS.namespace &&
-    selects(peer.podSelector ?? {}, DNS.labels) && Object.keys(peer.podSelector?.matchLabels ?? {}).length > 0;
+// The workloads an Istio VirtualService sends ingress traffic to.
+function routedFromIngress(objects) {
+  const hosts = objects.filter((o) => o.kind === 'VirtualService')
+    .flatMap((vs) => (vs.spec.http ?? []).flatMap((r) => (r.route ?? []).map((d) => d.destination.host.split('.')[0])));
+  return new Set(hosts);
+}
+
+// Is an ingress peer from outside the namespace one of the infrastructure
+// sources the shop admits to dst?
+function isInfraSource(peer, dst, objects) {
+  if (isPeer(peer, PROMETHEUS)) return true;
+  if (isPeer(peer, KEDA)) return nameOf(dst) === 'rabbitmq';
+  return isPeer(peer, INGRESS_GATEWAY) && routedFromIngress(objects).has(nameOf(dst));
+}
+
+function isInfraDestination(peer, rulePorts) {
+  const only = (port) => (rulePorts ?? []).length > 0 && rulePorts.every((x) => x.port === port);
+  return (isPeer(peer, DNS) && only(DNS.port)) || (isPeer(peer, ISTIOD) && only(ISTIOD.port));
 }
 
 // With NetworkPolicies rendered: every pod is under a default deny both
 // ways; every call the services make is allowed by the caller's egress and
 // the callee's ingress; and every peer a policy names is one of those
-// calls, Prometheus on a metrics port, the DNS, or the public front door.
+// calls, Prometheus, the DNS, the public front door, or Istio (istiod, and
+// its ingress gateway to the workloads a VirtualService routes to).
 export function networkPolicyRules(objects) {
   const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
   if (!policies.length) return [];
@@ -443,7 +466,9 @@ export function networkPolicyRules(objects) {
       }
       rule.from.forEach((peer, j) => {
         if (peer.namespaceSelector || peer.ipBlock) {
-          if (!isPrometheusPeer(peer)) out.push(`${at}.from[${j}]: a source outside the shop other than Prometheus`);
+          for (const dst of selected) {
+            if (!isInfraSource(peer, dst, objects)) out.push(`${at}.from[${j}]: admits a source outside the shop to ${nameOf(dst)} (only Prometheus, KEDA to RabbitMQ, and Istio's ingress gateway to what it routes to)`);
+          }
           return;
         }
         for (const src of all.filter((x) => peerSelectsPod(peer, ns, x))) {
@@ -462,7 +487,7 @@ export function networkPolicyRules(objects) {
       }
       rule.to.forEach((peer, j) => {
         if (peer.namespaceSelector || peer.ipBlock) {
-          if (!isDnsPeer(peer) || !(rule.ports ?? []).every((x) => x.port === DNS.port)) out.push(`${at}.to[${j}]: a destination outside the shop other than the DNS`);
+          if (!isInfraDestination(peer, rule.ports)) out.push(`${at}.to[${j}]: a destination outside the shop other than the DNS or istiod`);
           return;
         }
         for (const src of selected) {
@@ -485,7 +510,15 @@ export function networkPolicyRules(objects) {
 function prometheusMayScrape(w, port, objects) {
   const ingress = policiesFor(w, objects, 'Ingress');
   return !ingress.length || ingress.some((p) => (p.spec.ingress ?? []).some((r) =>
-    (!r.from || !r.from.length || r.from.some((peer) => isPrometheusPeer(peer))) && portMatches(r.ports, port)));
+    (!r.from || !r.from.length || r.from.some((peer) => isPeer(peer, PROMETHEUS))) && portMatches(r.ports, port)));
+}
+
+// The port an endpoint's relabeling moves the address to (Istio's merged
+// metrics, say: `$1:15020`), as a container port; null when it keeps it.
+function relabeledPort(endpoint) {
+  const r = (endpoint.relabelings ?? []).find((x) => x.targetLabel === '__address__');
+  const m = /:(\d+)$/.exec(r?.replacement ?? '');
+  return m ? { containerPort: Number(m[1]) } : null;
 }
 
 // What Prometheus is told to scrape is there, and may be scraped: every
@@ -522,7 +555,7 @@ export function monitorRules(objects) {
       for (const w of pods) {
         const port = containerPorts(w).find((p) => p.name === e.port);
         if (!port) out.push(`${where}: spec.podMetricsEndpoints[${i}].port ${e.port}: no such port on ${objectName(w)}`);
-        else scraped.push({ where: `${where}: spec.podMetricsEndpoints[${i}]`, w, port });
+        else scraped.push({ where: `${where}: spec.podMetricsEndpoints[${i}]`, w, port: relabeledPort(e) ?? port });
       }
     }
   }
@@ -534,9 +567,35 @@ export function monitorRules(objects) {
   return out;
 }
 
+// With Karpenter NodePools rendered: every workload's required node label
+// is one a pool gives its nodes, and every pool's taints are tolerated by
+// the workloads that must run there.
+export function nodePoolRules(objects) {
+  const pools = objects.filter((o) => o.kind === 'NodePool');
+  if (!pools.length) return [];
+  const out = [];
+  for (const w of workloads(objects)) {
+    const spec = podSpecOf(w);
+    const terms = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+    const wanted = terms.flatMap((t) => (t.matchExpressions ?? []).filter((e) => e.operator === 'In').map((e) => [e.key, e.values]));
+    if (!wanted.length) continue;
+    const fitting = pools.filter((p) => wanted.every(([k, values]) => values.includes(p.spec.template.metadata?.labels?.[k])));
+    if (!fitting.length) {
+      out.push(`${objectName(w)}: spec.template.spec.affinity.nodeAffinity: no NodePool makes nodes labelled ${wanted.map(([k, v]) => `${k}=${v.join('|')}`).join(', ')}`);
+      continue;
+    }
+    for (const p of fitting) {
+      for (const t of p.spec.template.spec.taints ?? []) {
+        if (!tolerates(spec, t.key, t.value, t.effect)) out.push(`${objectName(w)}: spec.template.spec.tolerations: does not tolerate ${t.key}=${t.value}:${t.effect} of NodePool ${p.metadata.name}`);
+      }
+    }
+  }
+  return out;
+}
+
 // The rules every rendered tree keeps, and those only production keeps.
 export const COMMON_RULES = {
-  containerRules, imageRules, serviceRules, referenceRules, urlRules, disruptionBudgetRules, namespaceRules, networkPolicyRules,
+  containerRules, imageRules, serviceRules, referenceRules, urlRules, disruptionBudgetRules, namespaceRules, networkPolicyRules, nodePoolRules,
   monitorRules,
 };
 export const PRODUCTION_RULES = { productionSchedulingRules, productionSecretRules };

@@ -27,6 +27,7 @@ const MODEL_PACKAGES = [
   '@kubernetes-models/argo-cd',
   '@kubernetes-models/argo-rollouts',
   '@kubernetes-models/gateway-api',
+  '@kubernetes-models/karpenter',
 ];
 const LOCAL_SCHEMAS = path.join(REPO, 'tests/deploy/schemas');
 
@@ -46,7 +47,7 @@ function localSchemaFile(obj) {
   return path.join(LOCAL_SCHEMAS, String(obj.apiVersion).replace('/', '_'), `${obj.kind}.json`);
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true });
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
 const localValidators = new Map();
 
 function localValidator(obj) {
