@@ -5,6 +5,8 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
 
 #define MAX_CENTS 100000000000LL   /* a billion in currency units */
 
@@ -44,9 +46,21 @@ static json_t *render_line(const json_t *line, long long *total)
                      "price", money(cents), "subtotal", money(cents * n));
 }
 
-json_t *cart_render(const char *stored, size_t len)
+/* "<token>.<version>" in quotes, or "" when the cart has no usable token. */
+static void cart_etag(const json_t *cart, char etag[CART_ETAG_MAX])
+{
+    const char *token = json_string_value(json_object_get(cart, "token"));
+    json_t *version = json_object_get(cart, "version");
+    etag[0] = '\0';
+    if (token != NULL && strlen(token) == CART_TOKEN_LEN && json_is_integer(version))
+        snprintf(etag, CART_ETAG_MAX, "\"%s.%lld\"", token,
+                 (long long)json_integer_value(version));
+}
+
+json_t *cart_render(const char *stored, size_t len, char etag[CART_ETAG_MAX])
 {
     json_t *cart = json_loadb(stored, len, 0, NULL);
+    cart_etag(cart, etag);
     json_t *lines = json_object_get(cart, "items");
     /* Redis's cjson writes an empty list as {}. */
     if (lines == NULL || !(json_is_array(lines) || (json_is_object(lines) && json_object_size(lines) == 0))) {

@@ -18,7 +18,9 @@ typedef enum {
     CART_NOT_IN_CART,    /* no such line */
     CART_QTY_LIMIT,      /* a line would exceed CART_MAX_QTY */
     CART_LINE_LIMIT,     /* the cart would exceed CART_MAX_LINES */
-    CART_UNAVAILABLE     /* Redis cannot be reached */
+    CART_OTHER_CART,     /* the cart there is another one (another token) */
+    CART_UNAVAILABLE,    /* Redis cannot be reached: nothing changed */
+    CART_UNKNOWN         /* sent, not answered: the change may be made */
 } cart_status;
 
 typedef struct cart_line {
@@ -29,7 +31,9 @@ typedef struct cart_line {
 } cart_line;
 
 cart_status cart_get(const char *id, char **stored, size_t *len);
-cart_status cart_delete(const char *id);
+/* Deletes the cart; with a token, only the life of the cart it names (a
+ * cart made since, under the same id, is CART_OTHER_CART and kept). */
+cart_status cart_delete(const char *id, const char *token);
 /* Adds line->qty units, creating the cart or the line when needed. */
 cart_status cart_add(const char *id, const cart_line *line, char **stored, size_t *len);
 /* Sets a line's quantity; 0 removes the line. */

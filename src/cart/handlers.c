@@ -28,19 +28,25 @@ static void reply_cart(rs_request *req, cart_status st, char *stored, size_t len
 {
     switch (st) {
     case CART_OK: {
-        json_t *cart = cart_render(stored, len);
+        char etag[CART_ETAG_MAX];
+        json_t *cart = cart_render(stored, len, etag);
         free(stored);
-        if (cart == NULL)
+        if (cart == NULL) {
             rs_reply_error(req, 500, "stored cart is malformed");
-        else
-            rs_reply_json(req, 200, cart);
+            return;
+        }
+        if (etag[0] != '\0')
+            rs_reply_header(req, "ETag", etag);
+        rs_reply_json(req, 200, cart);
         return;
     }
     case CART_NOT_FOUND:   rs_reply_error(req, 404, "cart not found"); return;
     case CART_NOT_IN_CART: rs_reply_error(req, 404, "not in cart"); return;
     case CART_QTY_LIMIT:   rs_reply_error(req, 400, "quantity must be at most 1000"); return;
     case CART_LINE_LIMIT:  rs_reply_error(req, 400, "a cart holds at most 100 lines"); return;
+    case CART_OTHER_CART:  rs_reply_error(req, 412, "another cart"); return;
     case CART_UNAVAILABLE: rs_reply_error(req, 503, "database not available"); return;
+    case CART_UNKNOWN:     rs_reply_error(req, 504, "outcome unknown"); return;
     }
 }
 
@@ -75,12 +81,21 @@ void get_cart(rs_request *req)
     char *stored = NULL;
     size_t len = 0;
     cart_status st = cart_get(rs_req_param(req, "id"), &stored, &len);
+    if (st == CART_UNKNOWN)
+        st = CART_UNAVAILABLE;   /* a read changes nothing: not applied */
     reply_cart(req, st, stored, len);
 }
 
+/* DELETE /cart/:id[?token=t]: with a token, only that life of the cart
+ * (payment empties the cart it charged, never one made since). */
 void delete_cart(rs_request *req)
 {
-    cart_status st = cart_delete(rs_req_param(req, "id"));
+    const char *token = rs_req_query(req, "token");
+    if (token != NULL && strlen(token) != CART_TOKEN_LEN) {
+        rs_reply_error(req, 400, "token not valid");
+        return;
+    }
+    cart_status st = cart_delete(rs_req_param(req, "id"), token);
     if (st == CART_OK)
         rs_reply_text(req, 200, "OK");
     else

@@ -445,7 +445,10 @@ static sent wait_confirm(amqp_connection_state_t c, uint64_t tag)
     }
 }
 
-static sent publish_once(publisher *p, const char *body, size_t len)
+/* *written: the whole message went out on the socket (the broker may
+ * have it, whatever follows). */
+static sent publish_once(publisher *p, const char *message_id, const char *body, size_t len,
+                         bool *written)
 {
     amqp_maybe_release_buffers(p->conn);
     amqp_basic_properties_t props = {0};
@@ -455,6 +458,10 @@ static sent publish_once(publisher *p, const char *body, size_t len)
     props.delivery_mode = 2;   /* persistent */
     props.timestamp = (uint64_t)time(NULL);
     props.app_id = amqp_cstring_bytes(rs_service_name() != NULL ? rs_service_name() : "rs");
+    if (message_id != NULL) {
+        props._flags |= AMQP_BASIC_MESSAGE_ID_FLAG;
+        props.message_id = amqp_cstring_bytes(message_id);
+    }
     char traceparent[RS_TRACEPARENT_LEN + 1];
     amqp_table_entry_t header;
     const rs_trace *t = rs_trace_current();
@@ -474,10 +481,11 @@ static sent publish_once(publisher *p, const char *body, size_t len)
         rs_log(RS_DEBUG, "rabbitmq: publishing: %s", amqp_error_string2(rc));
         return SENT_BROKEN;
     }
+    *written = true;
     return wait_confirm(p->conn, ++p->seq);
 }
 
-rs_amqp_result rs_amqp_publish(const char *body, size_t len)
+rs_amqp_result rs_amqp_publish(const char *message_id, const char *body, size_t len)
 {
     if (!rs_monitor_up(amqp.monitor))
         return RS_AMQP_DOWN;   /* down: fail at once until the monitor sees it back */
@@ -491,19 +499,22 @@ rs_amqp_result rs_amqp_publish(const char *body, size_t len)
     if (p->conn != NULL && amqp.heartbeat_s > 0 &&
         rs_now() - p->last_used > (double)amqp.heartbeat_s)
         drop(p, true);
+    bool written = false;   /* some attempt went out: failing now is not knowing */
     for (int attempt = 0; attempt < 2; attempt++) {
         bool reused = p->conn != NULL;
         if (p->conn == NULL && open_publisher(p) != 0)
             break;
         double started = rs_now();
-        sent s = publish_once(p, body, len);
+        bool earlier = written, this_written = false;
+        sent s = publish_once(p, message_id, body, len, &this_written);
+        written = written || this_written;
         rs_db_observe("rabbitmq", "publish", started);
         p->last_used = rs_now();
         switch (s) {
         case SENT_CONFIRMED:
             return RS_AMQP_CONFIRMED;
         case SENT_NACKED:
-            return RS_AMQP_REFUSED;
+            return earlier ? RS_AMQP_UNKNOWN : RS_AMQP_REFUSED;
         case SENT_RETURNED:
             /* No queue bound (deleted?): a new connection declares it again. */
             drop(p, true);
@@ -514,7 +525,7 @@ rs_amqp_result rs_amqp_publish(const char *body, size_t len)
             /* A late confirm would confuse the next publish on this channel. */
             drop(p, false);
             rs_monitor_report_failure(amqp.monitor);
-            return RS_AMQP_DOWN;
+            return RS_AMQP_UNKNOWN;
         case SENT_BROKEN:
             drop(p, false);
             /* A connection that died while idle (the broker restarted, say)
@@ -527,7 +538,7 @@ rs_amqp_result rs_amqp_publish(const char *body, size_t len)
         break;
     }
     rs_monitor_report_failure(amqp.monitor);
-    return RS_AMQP_DOWN;
+    return written ? RS_AMQP_UNKNOWN : RS_AMQP_DOWN;
 }
 
 int rs_amqp_publisher_start(void)

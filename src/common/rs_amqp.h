@@ -50,8 +50,10 @@ void rs_amqp_answer_close(amqp_connection_state_t c, const amqp_frame_t *frame);
 
 typedef enum {
     RS_AMQP_CONFIRMED = 0,  /* the broker has the message (persisted, queued) */
-    RS_AMQP_DOWN,           /* not reachable, or no confirm in time */
-    RS_AMQP_REFUSED         /* reachable, but it refused (nack, unroutable) */
+    RS_AMQP_DOWN,           /* not reachable: the message was not sent */
+    RS_AMQP_REFUSED,        /* reachable, but it refused (nack, unroutable) */
+    RS_AMQP_UNKNOWN         /* sent, but no confirm came in time: the broker
+                               may have it (a hung broker queues it later) */
 } rs_amqp_result;
 
 /* Starts the monitor; 0, or -1 when it cannot start. */
@@ -60,8 +62,9 @@ void rs_amqp_publisher_stop(void);
 bool rs_amqp_up(void *unused);   /* for rs_service_depend */
 
 /* Publishes body (JSON) to exchange robot-shop with key orders: persistent,
- * mandatory, with the current trace's traceparent in its headers, and
- * waits for the broker's confirm. */
-rs_amqp_result rs_amqp_publish(const char *body, size_t len);
+ * mandatory, with message_id as its message id (consumers deduplicate on
+ * it; NULL for none) and the current trace's traceparent in its headers,
+ * and waits for the broker's confirm. */
+rs_amqp_result rs_amqp_publish(const char *message_id, const char *body, size_t len);
 
 #endif

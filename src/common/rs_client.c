@@ -46,7 +46,6 @@ int rs_client_init(void)
 
 void rs_client_cleanup(void)
 {
-    rs_client_async_stop();
     CURL *h = pthread_getspecific(handle_key);
     if (h != NULL) {
         curl_easy_cleanup(h);
@@ -151,6 +150,16 @@ rs_client_result rs_client_classify(CURLcode rc)
     }
 }
 
+/* The answer's ETag header into out->etag ("" when none or too long). */
+static void copy_etag(CURL *h, rs_client_response *out)
+{
+    struct curl_header *etag = NULL;
+    out->etag[0] = '\0';
+    if (curl_easy_header(h, "ETag", 0, CURLH_HEADER, -1, &etag) == CURLHE_OK &&
+        strlen(etag->value) < sizeof out->etag)
+        snprintf(out->etag, sizeof out->etag, "%s", etag->value);
+}
+
 static rs_client_result perform_once(CURL *h, const rs_client_request *rq,
                                      struct curl_slist *headers, rs_client_response *out)
 {
@@ -163,6 +172,7 @@ static rs_client_result perform_once(CURL *h, const rs_client_request *rq,
         curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
         curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &type);
         snprintf(out->content_type, sizeof out->content_type, "%s", type != NULL ? type : "");
+        copy_etag(h, out);
     } else
         rs_log(RS_WARN, "%s %s: %s", rq->method, rq->url, curl_easy_strerror(rc));
     return result;
@@ -186,6 +196,7 @@ rs_client_result rs_client_call(const rs_client_request *rq, rs_client_response 
     out->status = 0;
     out->body = (rs_buf)RS_BUF_INIT;
     out->content_type[0] = '\0';
+    out->etag[0] = '\0';
     CURL *h = thread_handle();
     struct curl_slist *headers = h ? rs_client_headers(rq) : NULL;
     if (headers == NULL)

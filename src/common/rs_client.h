@@ -26,6 +26,8 @@ typedef struct rs_client_response {
     long   status;          /* HTTP status when RS_CLIENT_OK */
     rs_buf body;            /* answer body; free with rs_buf_free */
     char   content_type[128];   /* "" when the answer named none */
+    char   etag[128];           /* its ETag header, as sent; "" when none
+                                   (filled by rs_client_call only) */
 } rs_client_response;
 
 typedef struct rs_client_request {
@@ -46,22 +48,24 @@ typedef struct rs_client_request {
 int  rs_client_init(void);
 rs_client_result rs_client_call(const rs_client_request *rq, rs_client_response *out);
 
-/* The same call without a thread waiting for it: it runs on the client's
- * event-loop thread (libcurl's multi interface), which calls
- * done(arg, result, response) when it ends; done may take the response's
- * body (rs_buf_steal) and may start another call. The request's URL,
- * method and headers are copied; its body and peer name must stay until
- * done runs. A failed connect is not tried
- * again (the caller decides). 0, or -1 when the call could not be started
- * (done is then never called). Calls still running when the client is
- * cleaned up end with RS_CLIENT_ERROR. */
+/* The same call without a thread waiting for it, for handlers that run on
+ * the server's event loop (RS_RUN_ASYNC, RS_RUN_INLINE): the call runs on
+ * that loop, over connections it keeps alive, and done(arg, result,
+ * response) is called there when it ends, never from within this call;
+ * done may take the response's body (rs_buf_steal) and may start another
+ * call. Plain http:// URLs only. The request's URL, method and headers are
+ * copied; its body and peer name must stay until done runs. A failed
+ * connect is not tried again (the caller decides). 0, or -1 when the call
+ * could not be started (off a loop's thread, a bad URL, out of memory:
+ * done is then never called). Calls still running when the loop ends end
+ * with RS_CLIENT_ERROR. */
 typedef void (*rs_client_done)(void *arg, rs_client_result result, rs_client_response *response);
 int  rs_client_call_async(const rs_client_request *rq, rs_client_done done, void *arg);
 
 /* GET, HEAD, PUT and DELETE: a call that may be made twice. */
 bool rs_client_idempotent(const char *method);
 
-/* Ends the event-loop thread (if it ran) and this thread's handle. */
+/* Ends this thread's handle and libcurl. */
 void rs_client_cleanup(void);
 
 #endif

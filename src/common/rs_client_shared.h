@@ -1,6 +1,6 @@
 /*
  * rs_client_shared.h - what the blocking and the asynchronous peer calls
- * (rs_client.c, rs_client_async.c) share. Not for services.
+ * (rs_client.c, rs_client_loop.c) share. Not for services.
  */
 #ifndef RS_CLIENT_SHARED_H
 #define RS_CLIENT_SHARED_H
@@ -21,6 +21,5 @@ rs_client_result   rs_client_classify(CURLcode rc);
 /* Records the call in http_client_request_duration_seconds. */
 void               rs_client_observe(const rs_client_request *rq, rs_client_result result,
                                      long status, double started);
-void               rs_client_async_stop(void);
 
 #endif

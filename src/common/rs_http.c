@@ -1,90 +1,127 @@
 /*
- * rs_http.c - the HTTP server over libmicrohttpd (see rs_http.h).
+ * rs_http.c - the HTTP/1.1 server (see rs_http.h): one event loop per core
+ * over a shared listening socket, requests parsed by http-parser.
  *
- * libmicrohttpd calls answer_request several times per request: once with
- * the headers, then once per piece of body, then once more with no data.
- * The body is gathered until that last call, and only then is the route
- * matched. A request for a route is handed to the worker pool and its
- * connection suspended; the worker runs the handler, keeps the reply and
- * resumes the connection, and libmicrohttpd calls answer_request once more,
- * which queues the reply (an RS_RUN_ASYNC handler does the same through
- * rs_req_finish). So the few I/O threads never wait on a handler,
- * and a handler blocked on a datastore holds one worker, not the
- * connections of others. Queuing on a later call, never the first, is also
- * what keeps connections alive between requests. Answers the runtime gives
- * itself (400, 404, 405, 413, OPTIONS) are queued at once.
- * request_completed runs when the response has gone out (or the client has
- * gone away): it records the metrics and the access-log line.
+ * Each loop accepts from the listening socket (EPOLLEXCLUSIVE: one loop
+ * wakes per connection) and owns the connections it accepted, from the
+ * first byte to the close: it reads, parses one request at a time (the
+ * parser is paused at the end of each, so pipelined requests wait their
+ * turn), dispatches, and writes the reply out. Sockets are watched
+ * edge-triggered, once, for reading and writing, so a request costs no
+ * epoll_ctl. Handlers that may block run on the worker pool and post the
+ * finished request back to its loop.
+ *
+ * Slow clients cannot hold the server: a request's headers must all arrive
+ * within HEADER_TIMEOUT_S of its first byte (and its body within
+ * IDLE_TIMEOUT_S of the headers), a client address holds at most
+ * MAX_CONNECTIONS_PER_CLIENT connections, and when the server or an
+ * address is full, the connection that has waited longest for a complete
+ * request header is closed to make room for the new one.
+ *
+ * What the parser or these limits refuse is answered with a JSON error
+ * (400, 408, 413, 414, 417, 431, 501) and the connection closed.
  */
+#define _GNU_SOURCE   /* accept4 */
 #include "rs_http.h"
+#include "rs_http_conn.h"
 
 #include <arpa/inet.h>
-#include <microhttpd.h>
+#include <errno.h>
+#include <http_parser.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <stdatomic.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
-#include "rs_buf.h"
-#include "rs_json.h"
+#include "rs_addr_table.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
 #include "rs_service.h"
-#include "rs_trace.h"
 #include "rs_workers.h"
 
-#define MAX_EXTRA_HEADERS 12
-/* Per connection: request line, headers and read buffer must fit. libmicrohttpd
- * clears it for every request, so it costs time as well as memory. */
-#define CONNECTION_MEMORY (16 * 1024)
-/* Past this much discarded body, a 413 connection is cut rather than read. */
-#define DISCARD_MAX (16 * RS_BODY_MAX)
+#define READ_CHUNK   (64 * 1024)
+#define TARGET_MAX   (8 * 1024)      /* longer request targets: 414 */
+#define HEADERS_MAX  (16 * 1024)     /* target and header fields: 431 beyond */
+#define LINGER_S     2.0             /* reading what follows a refused request */
+#define ACCEPTS_PER_WAKE 64
 
-struct rs_server {
-    struct MHD_Daemon *daemon;
-    const rs_router   *router;
-    atomic_uint        in_flight;
-    atomic_bool        draining;
-    rs_workers        *workers;
-    bool               inline_handlers;
+typedef struct server_loop server_loop;
+
+typedef enum {
+    CONN_WAITING,      /* for the first byte of a request */
+    CONN_READING,      /* a request's headers or body */
+    CONN_HANDLING,     /* the request is with its handler */
+    CONN_WRITING,      /* the reply is going out */
+    CONN_LINGERING,    /* closed for writing, reading to the end */
+    CONN_CLOSED        /* freed once the loop's events at hand are handled */
+} conn_state;
+
+struct rs_conn {
+    rs_watch      watch;
+    int           fd;
+    server_loop  *sl;
+    conn_state    state;
+    http_parser   parser;
+    rs_request   *req;            /* the request being read or answered */
+    rs_addr       addr;
+    char          ip[48];
+    bool          readable, writable;   /* as the last edges said */
+    bool          peer_closed;    /* the client will send no more */
+    bool          broken;         /* nothing can be written any more */
+    bool          driving;        /* drive() is running for it */
+    rs_buf        pending;        /* bytes read past the current request */
+    size_t        pending_at;
+    size_t        sent;           /* bytes of the reply written */
+    double        deadline;
+    int           error_status;   /* set by a parser callback that refuses */
+    const char   *error_message;
+    rs_conn      *prev, *next;    /* every connection of the loop */
+    rs_conn      *wprev, *wnext;  /* waiting for a request, oldest first */
+    bool          in_wait_list;
+    rs_loop_job   free_job;
 };
 
-typedef struct header_pair {
-    char *name;
-    char *value;
-} header_pair;
+struct server_loop {
+    rs_server   *server;
+    rs_loop     *loop;
+    pthread_t    thread;
+    bool         started;
+    rs_watch     listen_watch;
+    rs_conn     *conns;
+    rs_conn     *wait_head, *wait_tail;
+    char        *scratch;
+    rs_loop_job  quiesce_job;
+    atomic_bool  quiesced;
+};
 
-typedef struct owned_string {
-    struct owned_string *next;
-    char                 text[];
-} owned_string;
-
-struct rs_request {
-    rs_server             *server;
-    struct MHD_Connection *conn;
-    const char            *method;
-    const char            *path;
-    double                 started;
-    rs_buf                 body;
-    size_t                 body_seen;       /* bytes received, kept or not */
-    bool                   body_too_large;
-    bool                   replied;
-    int                    status;
-    struct MHD_Response   *response;        /* the reply, until queued */
-    const char            *route_label;     /* pattern, never the raw path */
-    rs_trace               trace;
-    header_pair            headers[MAX_EXTRA_HEADERS];
-    size_t                 nheaders;
-    owned_string          *owned;           /* decoded query values */
-    rs_match               match;
+struct rs_server {
+    const rs_router *router;
+    int              listen_fd;
+    server_loop     *loops;
+    unsigned         nloops;
+    rs_workers      *workers;
+    bool             inline_handlers;
+    unsigned         max_connections;
+    unsigned         max_per_client;
+    double           idle_timeout;
+    double           header_timeout;
+    rs_addr_table   *addrs;
+    atomic_uint      in_flight;
+    atomic_uint      connections;
+    atomic_bool      draining;
 };
 
 static rs_metric *requests_total;
 static rs_metric *request_duration;
 static rs_metric *active_requests;
+static rs_metric *shed_total;
 
 static void declare_metrics(void)
 {
@@ -96,212 +133,53 @@ static void declare_metrics(void)
         "method,route", rs_duration_buckets, rs_duration_nbuckets);
     active_requests = rs_gauge("http_server_active_requests",
         "Requests received and not yet answered.", NULL);
+    shed_total = rs_counter("http_server_connections_shed_total",
+        "Connections closed to make room, or refused, when the server or a client "
+        "address was full, by reason.", "reason");
 }
 
-/* ---- the request, for handlers ---- */
-
-const char *rs_req_method(const rs_request *req) { return req->method; }
-const char *rs_req_path(const rs_request *req) { return req->path; }
-
-const char *rs_req_param(const rs_request *req, const char *name)
+bool rs_server_draining(const rs_server *s)
 {
-    return rs_match_param(&req->match, name);
+    return atomic_load(&((rs_server *)s)->draining);
 }
 
-const char *rs_req_header(const rs_request *req, const char *name)
-{
-    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
+static void drive(rs_conn *c);
+static void close_conn(rs_conn *c);
 
-const char *rs_req_query(rs_request *req, const char *name)
-{
-    const char *raw = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
-    if (raw == NULL)
-        return NULL;
-    size_t len = strlen(raw);
-    owned_string *s = malloc(sizeof *s + len + 1);
-    if (s == NULL)
-        return NULL;
-    memcpy(s->text, raw, len + 1);
-    if (rs_percent_decode(s->text, 1) != 0) {
-        free(s);
-        return NULL;
-    }
-    s->next = req->owned;
-    req->owned = s;
-    return s->text;
-}
+/* ---- the list of connections waiting for a request ---- */
 
-static enum MHD_Result append_argument(void *cls, enum MHD_ValueKind kind,
-                                       const char *key, const char *value)
+static void wait_list_add(rs_conn *c)
 {
-    (void)kind;
-    rs_buf *out = cls;
-    if (out->len > 0)
-        rs_buf_puts(out, "&");
-    rs_buf_puts(out, key);
-    if (value != NULL) {
-        rs_buf_puts(out, "=");
-        rs_buf_puts(out, value);
-    }
-    return MHD_YES;
-}
-
-void rs_req_query_string(const rs_request *req, rs_buf *out)
-{
-    /* keep_escapes left keys and values encoded, as the client sent them. */
-    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, append_argument, out);
-}
-
-void rs_req_client_ip(const rs_request *req, char *out, size_t size)
-{
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    out[0] = '\0';
-    if (info == NULL || info->client_addr == NULL)
+    server_loop *sl = c->sl;
+    if (c->in_wait_list)
         return;
-    const struct sockaddr *sa = info->client_addr;
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)size);
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)size);
+    c->wprev = sl->wait_tail;
+    c->wnext = NULL;
+    if (sl->wait_tail != NULL)
+        sl->wait_tail->wnext = c;
+    else
+        sl->wait_head = c;
+    sl->wait_tail = c;
+    c->in_wait_list = true;
 }
 
-const char *rs_req_body(const rs_request *req, size_t *len)
+static void wait_list_remove(rs_conn *c)
 {
-    if (len != NULL)
-        *len = req->body.len;
-    return req->body.data != NULL ? req->body.data : "";
-}
-
-json_t *rs_req_json(rs_request *req)
-{
-    json_t *v = NULL;
-    if (req->body.len > 0)
-        v = rs_json_parse_object(req->body.data, req->body.len);
-    if (v == NULL)
-        rs_reply_error(req, 400, "request body must be a JSON object");
-    return v;
-}
-
-/* ---- replies ---- */
-
-void rs_reply_header(rs_request *req, const char *name, const char *value)
-{
-    if (req->nheaders == MAX_EXTRA_HEADERS) {
-        rs_log(RS_WARN, "too many reply headers, %s dropped", name);
+    server_loop *sl = c->sl;
+    if (!c->in_wait_list)
         return;
-    }
-    header_pair *h = &req->headers[req->nheaders];
-    h->name = strdup(name);
-    h->value = strdup(value);
-    if (h->name == NULL || h->value == NULL) {
-        free(h->name);
-        free(h->value);
-        return;
-    }
-    req->nheaders++;
+    if (c->wprev != NULL)
+        c->wprev->wnext = c->wnext;
+    else
+        sl->wait_head = c->wnext;
+    if (c->wnext != NULL)
+        c->wnext->wprev = c->wprev;
+    else
+        sl->wait_tail = c->wprev;
+    c->in_wait_list = false;
 }
 
-static void add_standard_headers(rs_request *req, struct MHD_Response *r, const char *content_type)
-{
-    if (content_type != NULL)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-    MHD_add_response_header(r, "Access-Control-Allow-Origin", "*");
-    MHD_add_response_header(r, "Timing-Allow-Origin", "*");
-    for (size_t i = 0; i < req->nheaders; i++)
-        MHD_add_response_header(r, req->headers[i].name, req->headers[i].value);
-    if (atomic_load(&req->server->draining))
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-}
-
-/* Keeps r, with the standard headers, as the reply; takes ownership of r.
- * answer_request queues it on libmicrohttpd's next call. */
-static void send_response(rs_request *req, int status, const char *content_type,
-                          struct MHD_Response *r)
-{
-    if (req->replied) {
-        rs_log(RS_ERROR, "second reply to %s %s ignored", req->method, req->route_label);
-        if (r != NULL)
-            MHD_destroy_response(r);
-        return;
-    }
-    req->replied = true;
-    if (r == NULL) {
-        static const char oom[] = "{\"error\":\"out of memory\"}";
-        status = 500;
-        content_type = "application/json";
-        r = MHD_create_response_from_buffer(sizeof oom - 1, (void *)oom, MHD_RESPMEM_PERSISTENT);
-        if (r == NULL)
-            return;   /* nothing queued: MHD closes the connection */
-    }
-    add_standard_headers(req, r, content_type);
-    req->status = status;
-    req->response = r;
-}
-
-static enum MHD_Result queue_reply(rs_request *req)
-{
-    if (req->response == NULL)
-        return MHD_NO;   /* no reply could be made: close the connection */
-    enum MHD_Result rc = MHD_queue_response(req->conn, (unsigned int)req->status, req->response);
-    if (rc != MHD_YES)
-        rs_log(RS_ERROR, "cannot queue the response to %s %s", req->method, req->route_label);
-    MHD_destroy_response(req->response);
-    req->response = NULL;
-    return rc;
-}
-
-void rs_reply_raw(rs_request *req, int status, const char *content_type, char *body, size_t len)
-{
-    struct MHD_Response *r;
-    if (body == NULL || len == 0) {
-        free(body);
-        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    } else {
-        r = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-        if (r == NULL)
-            free(body);
-    }
-    send_response(req, status, content_type, r);
-}
-
-void rs_reply_static(rs_request *req, int status, const char *content_type,
-                     const char *body, size_t len)
-{
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
-    send_response(req, status, content_type, r);
-}
-
-void rs_reply_json(rs_request *req, int status, json_t *body)
-{
-    rs_buf out = RS_BUF_INIT;
-    if (body == NULL || rs_json_dump(body, &out) != 0 || out.failed) {
-        json_decref(body);
-        rs_buf_free(&out);
-        send_response(req, 500, NULL, NULL);
-        return;
-    }
-    json_decref(body);
-    size_t len;
-    char *data = rs_buf_steal(&out, &len);
-    rs_reply_raw(req, status, "application/json", data, len);
-}
-
-void rs_reply_text(rs_request *req, int status, const char *text)
-{
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        strlen(text), (void *)text, MHD_RESPMEM_MUST_COPY);
-    send_response(req, status, "text/plain; charset=utf-8", r);
-}
-
-void rs_reply_error(rs_request *req, int status, const char *message)
-{
-    rs_reply_json(req, status, rs_json_error(message));
-}
-
-/* ---- dispatch ---- */
+/* ---- requests: begin and end ---- */
 
 static const char *method_label(const char *method)
 {
@@ -310,6 +188,306 @@ static const char *method_label(const char *method)
         if (strcmp(method, known[i]) == 0)
             return known[i];
     return "OTHER";
+}
+
+static rs_request *new_request(rs_conn *c)
+{
+    rs_request *req = calloc(1, sizeof *req);
+    if (req == NULL)
+        return NULL;
+    req->server = c->sl->server;
+    req->conn = c;
+    req->loop = c->sl->loop;
+    req->method = "GET";
+    req->path = "/";
+    req->route_label = "unmatched";
+    req->started = rs_loop_now(c->sl->loop);
+    memcpy(req->client_ip, c->ip, sizeof req->client_ip);
+    return req;
+}
+
+/* The request counts as received: in flight until its reply is out. */
+static void count_in_flight(rs_request *req)
+{
+    if (req->counted)
+        return;
+    req->counted = true;
+    atomic_fetch_add(&req->server->in_flight, 1);
+    rs_gauge_add(active_requests, NULL, 1);
+}
+
+/* Metrics and access log for a request that was received; then frees it. */
+static void end_request(rs_request *req)
+{
+    if (req->counted) {
+        double seconds = rs_now() - req->started;
+        const char *method = method_label(req->method);
+        int status = req->replied && req->conn != NULL ? req->status : 499;
+        char text[8];
+        snprintf(text, sizeof text, "%d", status);
+        const char *counter_labels[] = {method, req->route_label, text};
+        const char *duration_labels[] = {method, req->route_label};
+        rs_counter_add(requests_total, counter_labels, 1);
+        rs_histogram_observe(request_duration, duration_labels, seconds);
+        rs_gauge_add(active_requests, NULL, -1);
+        rs_log_request(req->trace.trace_id[0] ? req->trace.trace_id : NULL, method,
+                       req->route_label, status, seconds * 1000.0);
+        atomic_fetch_sub(&req->server->in_flight, 1);
+    }
+    rs_request_free(req);
+}
+
+/* ---- http-parser callbacks ---- */
+
+static rs_conn *conn_of(http_parser *p)
+{
+    return p->data;
+}
+
+/* A callback refuses the request: its status and message, and -1. */
+static int refuse(rs_conn *c, int status, const char *message)
+{
+    c->error_status = status;
+    c->error_message = message;
+    return -1;
+}
+
+static int on_message_begin(http_parser *p)
+{
+    rs_conn *c = conn_of(p);
+    if (c->req == NULL && (c->req = new_request(c)) == NULL)
+        return refuse(c, 500, "out of memory");
+    c->state = CONN_READING;
+    double header_deadline = rs_loop_now(c->sl->loop) + c->sl->server->header_timeout;
+    if (header_deadline < c->deadline)
+        c->deadline = header_deadline;
+    return 0;
+}
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+    rs_conn *c = conn_of(p);
+    if (c->req->target.len + len > TARGET_MAX)
+        return refuse(c, 414, "request target too long");
+    if (rs_buf_append(&c->req->target, at, len) != 0)
+        return refuse(c, 500, "out of memory");
+    return 0;
+}
+
+static int append_field_bytes(rs_conn *c, const char *at, size_t len)
+{
+    rs_request *req = c->req;
+    if (req->target.len + req->fields.len + len > HEADERS_MAX)
+        return refuse(c, 431, "request headers too large");
+    if (rs_buf_append(&req->fields, at, len) != 0)
+        return refuse(c, 500, "out of memory");
+    return 0;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+    rs_conn *c = conn_of(p);
+    rs_request *req = c->req;
+    if (req->in_value || req->nfields == 0) {
+        if (req->nfields == RS_MAX_HEADERS)
+            return refuse(c, 431, "too many request headers");
+        if (req->in_value && append_field_bytes(c, "", 1) != 0)   /* ends the value */
+            return -1;
+        req->name_at[req->nfields++] = req->fields.len;
+        req->in_value = false;
+    }
+    return append_field_bytes(c, at, len);
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+    rs_conn *c = conn_of(p);
+    rs_request *req = c->req;
+    if (!req->in_value) {
+        if (append_field_bytes(c, "", 1) != 0)   /* ends the name */
+            return -1;
+        req->value_at[req->nfields - 1] = req->fields.len;
+        req->in_value = true;
+    }
+    return append_field_bytes(c, at, len);
+}
+
+/* Points names and values into the field bytes, now that they are all in. */
+static int resolve_fields(rs_conn *c)
+{
+    rs_request *req = c->req;
+    if (req->nfields > 0 && !req->in_value) {   /* a name without a value */
+        if (append_field_bytes(c, "", 1) != 0)
+            return -1;
+        req->value_at[req->nfields - 1] = req->fields.len;
+    }
+    if (req->nfields > 0 && append_field_bytes(c, "", 1) != 0)
+        return -1;
+    for (size_t i = 0; i < req->nfields; i++) {
+        req->names[i] = req->fields.data + req->name_at[i];
+        req->values[i] = req->fields.data + req->value_at[i];
+    }
+    return 0;
+}
+
+/* Origin form only ("/path?query", or "*" for OPTIONS), every byte a
+ * visible ASCII character. */
+static bool valid_target(const rs_request *req)
+{
+    const char *t = req->target.data;
+    if (t == NULL || (t[0] != '/' && !(strcmp(t, "*") == 0 && strcmp(req->method, "OPTIONS") == 0)))
+        return false;
+    for (size_t i = 0; i < req->target.len; i++)
+        if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+/* Splits the target into the raw path and the raw query. */
+static void split_target(rs_request *req)
+{
+    char *t = req->target.data;
+    char *fragment = strchr(t, '#');
+    if (fragment != NULL)
+        *fragment = '\0';
+    char *q = strchr(t, '?');
+    if (q != NULL) {
+        *q = '\0';
+        req->query = q + 1;
+    }
+    req->path = t;
+}
+
+static bool only_chunked(const char *te)
+{
+    while (*te == ' ' || *te == '\t')
+        te++;
+    size_t n = strlen(te);
+    while (n > 0 && (te[n - 1] == ' ' || te[n - 1] == '\t'))
+        n--;
+    return n == 7 && strncasecmp(te, "chunked", 7) == 0;
+}
+
+/* Answers "100 Continue" at once: the client waits for it before the body. */
+static void send_continue(rs_conn *c)
+{
+    static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    if (send(c->fd, line, sizeof line - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof line - 1))
+        c->broken = true;
+}
+
+static int on_headers_complete(http_parser *p)
+{
+    rs_conn *c = conn_of(p);
+    rs_request *req = c->req;
+    server_loop *sl = c->sl;
+    req->method = http_method_str((enum http_method)p->method);
+    req->is_head = p->method == HTTP_HEAD;
+    req->http10 = p->http_major == 1 && p->http_minor == 0;
+    req->keep_alive = http_should_keep_alive(p) != 0;
+    wait_list_remove(c);
+    c->deadline = rs_loop_now(sl->loop) + sl->server->idle_timeout;   /* for the body */
+    count_in_flight(req);
+    if (resolve_fields(c) != 0)
+        return -1;
+    if (!valid_target(req))
+        return refuse(c, 400, "invalid request target");
+    split_target(req);
+    if (p->http_major != 1)
+        return refuse(c, 505, "HTTP version not supported");
+    const char *te = rs_req_header(req, "Transfer-Encoding");
+    if (te != NULL && !only_chunked(te))
+        return refuse(c, 501, "transfer coding not supported");
+    if ((p->flags & F_CONTENTLENGTH) && p->content_length > RS_BODY_MAX)
+        return refuse(c, 413, "request body too large");
+    const char *expect = rs_req_header(req, "Expect");
+    if (expect != NULL) {
+        if (strcasecmp(expect, "100-continue") != 0)
+            return refuse(c, 417, "expectation not supported");
+        if (!req->http10)
+            send_continue(c);
+    }
+    return 0;
+}
+
+static int on_body(http_parser *p, const char *at, size_t len)
+{
+    rs_conn *c = conn_of(p);
+    if (c->req->body.len + len > RS_BODY_MAX)
+        return refuse(c, 413, "request body too large");
+    if (rs_buf_append(&c->req->body, at, len) != 0)
+        return refuse(c, 500, "out of memory");
+    return 0;
+}
+
+static int on_message_complete(http_parser *p)
+{
+    http_parser_pause(p, 1);   /* one request at a time */
+    return 0;
+}
+
+static const http_parser_settings parser_settings = {
+    .on_message_begin = on_message_begin,
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+/* ---- answering ---- */
+
+static void start_writing(rs_conn *c);
+
+/* A refused request: its JSON error, then the connection closes. */
+static void answer_refused(rs_conn *c, int status, const char *message)
+{
+    if (c->req == NULL && (c->req = new_request(c)) == NULL) {
+        close_conn(c);
+        return;
+    }
+    rs_request *req = c->req;
+    wait_list_remove(c);
+    count_in_flight(req);
+    if (status == 400 || status == 414 || status == 431 || status == 505)
+        req->route_label = "invalid";
+    req->close_after = true;
+    if (req->replied)   /* a handler's reply cannot be taken back */
+        return;
+    rs_reply_error(req, status, message);
+    start_writing(c);
+    if (!c->driving)
+        drive(c);
+}
+
+static void parser_error_answer(rs_conn *c, enum http_errno e)
+{
+    if (c->error_status != 0) {
+        answer_refused(c, c->error_status, c->error_message);
+        return;
+    }
+    switch (e) {
+    case HPE_INVALID_CONTENT_LENGTH:
+    case HPE_UNEXPECTED_CONTENT_LENGTH:
+        answer_refused(c, 400, "invalid Content-Length");
+        break;
+    case HPE_HEADER_OVERFLOW:
+        answer_refused(c, 431, "request headers too large");
+        break;
+    case HPE_INVALID_TRANSFER_ENCODING:
+        answer_refused(c, 400, "invalid Transfer-Encoding");
+        break;
+    case HPE_INVALID_METHOD:
+        answer_refused(c, 400, "invalid method");
+        break;
+    case HPE_INVALID_VERSION:
+        answer_refused(c, 400, "invalid HTTP version");
+        break;
+    default:
+        answer_refused(c, 400, "malformed request");
+        break;
+    }
 }
 
 static void answer_preflight(rs_request *req)
@@ -358,194 +536,525 @@ static void run_handler(rs_request *req)
     rs_trace_set_current(NULL);
 }
 
+/* On the connection's loop: the handler is done with the request. */
+static void request_done(rs_request *req)
+{
+    rs_conn *c = req->conn;
+    if (c->broken) {
+        c->req = NULL;
+        req->conn = NULL;
+        end_request(req);
+        close_conn(c);
+        return;
+    }
+    start_writing(c);
+    if (!c->driving)
+        drive(c);
+}
+
+static void request_done_job(rs_loop_job *job)
+{
+    request_done((rs_request *)((char *)job - offsetof(rs_request, done_job)));
+}
+
 void rs_req_finish(rs_request *req)
 {
     if (!req->replied) {
         rs_log(RS_ERROR, "asynchronous handler for %s %s gave no answer", req->method, req->route_label);
         rs_reply_error(req, 500, "internal error");
     }
-    MHD_resume_connection(req->conn);
+    if (rs_loop_current() != req->loop) {
+        req->done_job.run = request_done_job;
+        rs_loop_post(req->loop, &req->done_job);
+    } else if (req->in_handler) {
+        req->finished = true;   /* dispatch carries on when the handler returns */
+    } else {
+        request_done(req);
+    }
 }
 
-/* Starts an RS_RUN_ASYNC handler with the connection suspended; it ends
- * with rs_req_finish, and libmicrohttpd calls answer_request again. */
-static void start_async_handler(rs_request *req)
-{
-    MHD_suspend_connection(req->conn);
-    rs_trace_set_current(&req->trace);
-    req->match.route->handler(req);
-    rs_trace_set_current(NULL);
-}
-
-/* A worker's job: runs the handler, then gives the connection back to
- * libmicrohttpd, which calls answer_request again to queue the reply. */
 static void run_handler_job(void *job)
 {
     rs_request *req = job;
     run_handler(req);
-    MHD_resume_connection(req->conn);
+    req->done_job.run = request_done_job;
+    rs_loop_post(req->loop, &req->done_job);
 }
 
-/* Matches the route; answers at once what needs no handler or runs inline,
- * and hands the rest to the workers with the connection suspended until
- * they are done. */
-static enum MHD_Result dispatch(rs_request *req)
+/* A complete request: to its route's handler, or answered here. */
+static void dispatch(rs_conn *c)
 {
-    if (req->body_too_large) {
-        rs_reply_error(req, 413, "request body too large");
-        return queue_reply(req);
-    }
+    rs_request *req = c->req;
+    rs_server *s = c->sl->server;
+    c->state = CONN_HANDLING;
     rs_trace_begin(&req->trace, rs_req_header(req, "traceparent"));
-    rs_router_match(req->server->router, req->method, req->path, &req->match);
+    rs_router_match(s->router, req->method, req->path, &req->match);
     if (req->match.route != NULL)
         req->route_label = req->match.route->pattern;
     if (req->match.status != RS_MATCH_OK) {
         rs_trace_set_current(&req->trace);
         answer_unmatched(req);
         rs_trace_set_current(NULL);
-        return queue_reply(req);
-    }
-    if (req->match.route->run == RS_RUN_ASYNC) {
-        start_async_handler(req);
-        return MHD_YES;
-    }
-    if (req->server->inline_handlers || req->match.route->run == RS_RUN_INLINE) {
+        request_done(req);
+    } else if (req->match.route->run == RS_RUN_ASYNC) {
+        rs_trace_set_current(&req->trace);
+        req->in_handler = true;
+        req->match.route->handler(req);
+        req->in_handler = false;
+        rs_trace_set_current(NULL);
+        if (req->finished)
+            request_done(req);
+    } else if (s->inline_handlers || req->match.route->run == RS_RUN_INLINE) {
         run_handler(req);
-        return queue_reply(req);
-    }
-    MHD_suspend_connection(req->conn);
-    if (rs_workers_submit(req->server->workers, req) != 0) {
+        request_done(req);
+    } else if (rs_workers_submit(s->workers, req) != 0) {
         rs_reply_error(req, 503, "server busy");
-        MHD_resume_connection(req->conn);
+        request_done(req);
     }
-    return MHD_YES;
 }
 
-static rs_request *begin_request(rs_server *s, struct MHD_Connection *conn,
-                                 const char *url, const char *method)
-{
-    rs_request *req = calloc(1, sizeof *req);
-    if (req == NULL)
-        return NULL;
-    req->server = s;
-    req->conn = conn;
-    req->method = method;
-    req->path = url;
-    req->started = rs_now();
-    req->route_label = "unmatched";
-    atomic_fetch_add(&s->in_flight, 1);
-    rs_gauge_add(active_requests, NULL, 1);
-    return req;
-}
+/* ---- reading ---- */
 
-static bool declared_body_too_large(struct MHD_Connection *conn)
+/* Feeds bytes to the parser; what follows a complete request is kept. */
+static void parse(rs_conn *c, const char *data, size_t len, bool from_pending)
 {
-    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
-    return cl != NULL && strtoull(cl, NULL, 10) > RS_BODY_MAX;
-}
-
-/* Keeps the body up to RS_BODY_MAX; past it, drops it and remembers. */
-static enum MHD_Result take_body(rs_request *req, const char *data, size_t *size)
-{
-    req->body_seen += *size;
-    if (!req->body_too_large && req->body_seen > RS_BODY_MAX) {
-        req->body_too_large = true;
-        rs_buf_free(&req->body);
-    }
-    if (!req->body_too_large && rs_buf_append(&req->body, data, *size) != 0)
-        return MHD_NO;
-    *size = 0;
-    return req->body_seen > DISCARD_MAX ? MHD_NO : MHD_YES;
-}
-
-static enum MHD_Result answer_request(void *cls, struct MHD_Connection *conn,
-                                      const char *url, const char *method,
-                                      const char *version, const char *upload_data,
-                                      size_t *upload_data_size, void **req_cls)
-{
-    (void)version;
-    rs_request *req = *req_cls;
-    if (req == NULL) {
-        req = begin_request(cls, conn, url, method);
-        if (req == NULL)
-            return MHD_NO;
-        *req_cls = req;
-        if (declared_body_too_large(conn)) {
-            req->body_too_large = true;
-            return dispatch(req);   /* answered now: the body is never read */
-        }
-        return MHD_YES;
-    }
-    if (*upload_data_size != 0)
-        return take_body(req, upload_data, upload_data_size);
-    if (req->replied)
-        return queue_reply(req);   /* back from a worker */
-    return dispatch(req);
-}
-
-static void free_request(rs_request *req)
-{
-    if (req->response != NULL)
-        MHD_destroy_response(req->response);
-    rs_buf_free(&req->body);
-    for (size_t i = 0; i < req->nheaders; i++) {
-        free(req->headers[i].name);
-        free(req->headers[i].value);
-    }
-    while (req->owned != NULL) {
-        owned_string *next = req->owned->next;
-        free(req->owned);
-        req->owned = next;
-    }
-    free(req);
-}
-
-static void request_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
-                              enum MHD_RequestTerminationCode why)
-{
-    (void)cls; (void)conn; (void)why;
-    rs_request *req = *req_cls;
-    if (req == NULL)
+    size_t used = http_parser_execute(&c->parser, &parser_settings, data, len);
+    enum http_errno e = HTTP_PARSER_ERRNO(&c->parser);
+    if (e == HPE_OK && used == len) {
+        if (from_pending)
+            c->pending_at = c->pending.len;
         return;
-    *req_cls = NULL;
-    double seconds = rs_now() - req->started;
-    const char *method = method_label(req->method);
-    char status[8];
-    snprintf(status, sizeof status, "%d", req->replied ? req->status : 499);
-    const char *counter_labels[] = {method, req->route_label, status};
-    const char *duration_labels[] = {method, req->route_label};
-    rs_counter_add(requests_total, counter_labels, 1);
-    rs_histogram_observe(request_duration, duration_labels, seconds);
-    rs_gauge_add(active_requests, NULL, -1);
-    rs_log_request(req->trace.trace_id[0] ? req->trace.trace_id : NULL, method,
-                   req->route_label, req->replied ? req->status : 499, seconds * 1000.0);
-    atomic_fetch_sub(&req->server->in_flight, 1);
-    free_request(req);
+    }
+    if (e != HPE_PAUSED) {
+        parser_error_answer(c, e);
+        return;
+    }
+    if (from_pending) {
+        c->pending_at += used;
+    } else if (used < len) {
+        rs_buf_reset(&c->pending);
+        c->pending_at = 0;
+        if (rs_buf_append(&c->pending, data + used, len - used) != 0) {
+            answer_refused(c, 500, "out of memory");
+            return;
+        }
+    }
+    dispatch(c);
 }
 
-/* Leaves the URL as it came, so that the router decodes each segment on its
- * own and "%2F" cannot turn into a path separator. */
-static size_t keep_escapes(void *cls, struct MHD_Connection *conn, char *s)
+static bool has_pending(const rs_conn *c)
 {
-    (void)cls; (void)conn;
-    return strlen(s);
+    return c->pending_at < c->pending.len;
 }
 
-static void log_mhd_error(void *cls, const char *fmt, va_list ap)
+/* Reads and parses until a request is complete or the socket is dry. */
+static void read_requests(rs_conn *c)
 {
-    (void)cls;
-    char msg[512];
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    size_t n = strlen(msg);
-    while (n > 0 && msg[n - 1] == '\n')
-        msg[--n] = '\0';
-    rs_log(RS_WARN, "http: %s", msg);
+    while (c->state == CONN_WAITING || c->state == CONN_READING) {
+        if (has_pending(c)) {
+            parse(c, c->pending.data + c->pending_at, c->pending.len - c->pending_at, true);
+            continue;
+        }
+        rs_buf_reset(&c->pending);
+        c->pending_at = 0;
+        if (!c->readable)
+            return;
+        ssize_t n = recv(c->fd, c->sl->scratch, READ_CHUNK, 0);
+        if (n > 0) {
+            /* A short read emptied the socket: more data makes a new edge,
+             * so no recv is spent to hear EAGAIN. Not so for the end of
+             * the stream, whose edge may have come with these bytes. */
+            if ((size_t)n < READ_CHUNK && !c->peer_closed)
+                c->readable = false;
+            parse(c, c->sl->scratch, (size_t)n, false);
+        } else if (n == 0) {
+            c->peer_closed = true;
+            close_conn(c);   /* whatever was begun will never be complete */
+            return;
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            c->readable = false;
+        } else if (errno != EINTR) {
+            close_conn(c);
+            return;
+        }
+    }
 }
 
-/* Fills addr from "a.b.c.d" or an IPv6 literal; -1 when neither. */
-static int make_address(const char *bind, int port, struct sockaddr_storage *addr,
-                        unsigned int *flags)
+/* Reads and drops what the client still sends after a refusal. */
+static void discard_input(rs_conn *c)
+{
+    while (c->readable) {
+        ssize_t n = recv(c->fd, c->sl->scratch, READ_CHUNK, 0);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            close_conn(c);
+            return;
+        }
+        if (n < 0 && errno != EINTR)
+            c->readable = false;
+    }
+}
+
+/* ---- writing ---- */
+
+static void reply_sent(rs_conn *c);
+
+static void flush_reply(rs_conn *c)
+{
+    rs_request *req = c->req;
+    size_t body_len = req->is_head ? 0 : req->reply_len;
+    size_t total = req->head_len + body_len;
+    while (c->sent < total && c->writable) {
+        struct iovec iov[2];
+        int n = 0;
+        if (c->sent < req->head_len)
+            iov[n++] = (struct iovec){(char *)req->head_data + c->sent, req->head_len - c->sent};
+        size_t body_at = c->sent > req->head_len ? c->sent - req->head_len : 0;
+        if (body_at < body_len)
+            iov[n++] = (struct iovec){(char *)req->reply_body + body_at, body_len - body_at};
+        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+        ssize_t w = sendmsg(c->fd, &msg, MSG_NOSIGNAL);
+        if (w > 0)
+            c->sent += (size_t)w;
+        else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            c->writable = false;
+        else if (w < 0 && errno != EINTR) {
+            c->broken = true;
+            close_conn(c);
+            return;
+        }
+    }
+    if (c->sent == total)
+        reply_sent(c);
+}
+
+static void start_writing(rs_conn *c)
+{
+    c->state = CONN_WRITING;
+    c->sent = 0;
+    c->deadline = rs_loop_now(c->sl->loop) + c->sl->server->idle_timeout;
+}
+
+/* Stops writing and reads what is left, so that the reply is not lost to
+ * a reset caused by unread input. */
+static void start_lingering(rs_conn *c)
+{
+    if (c->peer_closed || shutdown(c->fd, SHUT_WR) != 0) {
+        close_conn(c);
+        return;
+    }
+    c->state = CONN_LINGERING;
+    c->deadline = rs_loop_now(c->sl->loop) + LINGER_S;
+}
+
+/* Waits for the next request on this connection. */
+static void wait_for_request(rs_conn *c)
+{
+    if (c->peer_closed && !has_pending(c)) {
+        close_conn(c);
+        return;
+    }
+    c->state = CONN_WAITING;
+    c->error_status = 0;
+    c->deadline = rs_loop_now(c->sl->loop) + c->sl->server->idle_timeout;
+    wait_list_add(c);
+    http_parser_pause(&c->parser, 0);
+}
+
+static void reply_sent(rs_conn *c)
+{
+    rs_request *req = c->req;
+    bool close_after = req->close_after;
+    c->req = NULL;
+    end_request(req);
+    if (close_after)
+        start_lingering(c);
+    else
+        wait_for_request(c);
+}
+
+/* ---- connections ---- */
+
+/* Moves the connection on as far as its socket allows: read a request,
+ * answer it, read the next, ... One step at a time, so that pipelined
+ * requests make a loop here, not a recursion. */
+static void drive(rs_conn *c)
+{
+    c->driving = true;
+    for (;;) {
+        conn_state before = c->state;
+        switch (c->state) {
+        case CONN_WAITING:
+        case CONN_READING:
+            read_requests(c);
+            break;
+        case CONN_WRITING:
+            flush_reply(c);
+            break;
+        case CONN_LINGERING:
+            discard_input(c);
+            break;
+        case CONN_HANDLING:   /* reading waits for the reply */
+        case CONN_CLOSED:
+            break;
+        }
+        if (c->state == before || c->state == CONN_CLOSED)
+            break;
+    }
+    c->driving = false;
+}
+
+static void on_conn_event(rs_watch *w, uint32_t events)
+{
+    rs_conn *c = (rs_conn *)w;
+    if (c->state == CONN_CLOSED)
+        return;
+    if (events & (EPOLLERR | EPOLLHUP)) {
+        c->broken = true;
+        if (c->state != CONN_HANDLING)
+            close_conn(c);
+        return;
+    }
+    if (events & EPOLLRDHUP)
+        c->peer_closed = true;
+    if (events & (EPOLLIN | EPOLLRDHUP))
+        c->readable = true;
+    if (events & EPOLLOUT)
+        c->writable = true;
+    drive(c);
+}
+
+static void free_conn_job(rs_loop_job *job)
+{
+    rs_conn *c = (rs_conn *)((char *)job - offsetof(rs_conn, free_job));
+    rs_buf_free(&c->pending);
+    free(c);
+}
+
+/* Closes the connection; one whose request is with its handler is closed
+ * when the handler is done (request_done). */
+static void close_conn(rs_conn *c)
+{
+    server_loop *sl = c->sl;
+    if (c->state == CONN_CLOSED)
+        return;
+    if (c->state == CONN_HANDLING && c->req != NULL) {
+        c->broken = true;
+        return;
+    }
+    if (c->req != NULL) {
+        c->req->conn = NULL;
+        end_request(c->req);
+        c->req = NULL;
+    }
+    wait_list_remove(c);
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        sl->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    rs_loop_unwatch(sl->loop, c->fd);
+    close(c->fd);
+    rs_addr_table_remove(sl->server->addrs, &c->addr);
+    atomic_fetch_sub(&sl->server->connections, 1);
+    c->state = CONN_CLOSED;
+    c->free_job.run = free_conn_job;
+    rs_loop_defer(sl->loop, &c->free_job);
+}
+
+static void count_shed(const char *reason)
+{
+    const char *labels[] = {reason};
+    rs_counter_add(shed_total, labels, 1);
+}
+
+/* Closes the connection of this loop that has waited longest for a
+ * complete request header (from addr, when given): false when none. */
+static bool shed_oldest(server_loop *sl, const rs_addr *addr)
+{
+    for (rs_conn *c = sl->wait_head; c != NULL; c = c->wnext) {
+        if (addr == NULL || memcmp(&c->addr, addr, sizeof *addr) == 0) {
+            close_conn(c);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void client_ip_text(const struct sockaddr_storage *ss, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (ss->ss_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out, (socklen_t)size);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a))
+            inet_ntop(AF_INET, a->s6_addr + 12, out, (socklen_t)size);
+        else
+            inet_ntop(AF_INET6, a, out, (socklen_t)size);
+    }
+}
+
+/* Room for one more connection from addr, making it by shedding when the
+ * server or the address is full: false when there is none to be had. */
+static bool make_room(server_loop *sl, const rs_addr *addr, unsigned from_addr)
+{
+    rs_server *s = sl->server;
+    if (from_addr > s->max_per_client) {
+        if (!shed_oldest(sl, addr)) {
+            count_shed("address full, refused");
+            return false;
+        }
+        count_shed("address full");
+    }
+    if (atomic_load(&s->connections) > s->max_connections) {
+        if (!shed_oldest(sl, NULL)) {
+            count_shed("server full, refused");
+            return false;
+        }
+        count_shed("server full");
+    }
+    return true;
+}
+
+static void admit(server_loop *sl, int fd, const struct sockaddr_storage *ss)
+{
+    rs_server *s = sl->server;
+    rs_conn *c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        close(fd);
+        return;
+    }
+    c->fd = fd;
+    c->sl = sl;
+    rs_addr_from_sockaddr((const struct sockaddr *)ss, &c->addr);
+    atomic_fetch_add(&s->connections, 1);
+    unsigned from_addr = rs_addr_table_add(s->addrs, &c->addr);
+    if (from_addr == 0 || !make_room(sl, &c->addr, from_addr)) {
+        if (from_addr != 0)
+            rs_addr_table_remove(s->addrs, &c->addr);
+        atomic_fetch_sub(&s->connections, 1);
+        close(fd);
+        free(c);
+        return;
+    }
+    client_ip_text(ss, c->ip, sizeof c->ip);
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    http_parser_init(&c->parser, HTTP_REQUEST);
+    c->parser.data = c;
+    c->watch.on_event = on_conn_event;
+    c->writable = true;
+    c->next = sl->conns;
+    if (sl->conns != NULL)
+        sl->conns->prev = c;
+    sl->conns = c;
+    c->state = CONN_WAITING;
+    c->deadline = rs_loop_now(sl->loop) + s->idle_timeout;
+    wait_list_add(c);
+    if (rs_loop_watch(sl->loop, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->watch) != 0) {
+        rs_log(RS_WARN, "cannot watch a connection: %s", strerror(errno));
+        close_conn(c);
+    }
+}
+
+static void on_listen_event(rs_watch *w, uint32_t events)
+{
+    (void)events;
+    server_loop *sl = (server_loop *)((char *)w - offsetof(server_loop, listen_watch));
+    for (int i = 0; i < ACCEPTS_PER_WAKE; i++) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof ss;
+        int fd = accept4(sl->server->listen_fd, (struct sockaddr *)&ss, &len,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+                errno != ECONNABORTED)
+                rs_log(RS_WARN, "accept: %s", strerror(errno));
+            return;
+        }
+        admit(sl, fd, &ss);
+    }
+}
+
+/* Every tick: connections past their deadline. */
+static void check_deadlines(void *ctx, double now)
+{
+    server_loop *sl = ctx;
+    rs_conn *next;
+    for (rs_conn *c = sl->conns; c != NULL; c = next) {
+        next = c->next;
+        if (c->state == CONN_HANDLING || now < c->deadline)
+            continue;
+        if (c->state == CONN_READING) {
+            answer_refused(c, 408, "request timed out");
+        } else {
+            close_conn(c);
+        }
+    }
+}
+
+/* ---- loops ---- */
+
+static void *run_loop(void *arg)
+{
+    server_loop *sl = arg;
+    rs_loop_run(sl->loop);
+    return NULL;
+}
+
+static void quiesce_job(rs_loop_job *job)
+{
+    server_loop *sl = (server_loop *)((char *)job - offsetof(server_loop, quiesce_job));
+    rs_loop_unwatch(sl->loop, sl->server->listen_fd);
+    atomic_store(&sl->quiesced, true);
+}
+
+static void close_all(server_loop *sl)
+{
+    while (sl->conns != NULL) {
+        rs_conn *c = sl->conns;
+        if (c->state == CONN_HANDLING)
+            c->state = CONN_WRITING;   /* the loop is over: nothing runs any more */
+        close_conn(c);
+    }
+}
+
+static int init_loop(rs_server *s, server_loop *sl)
+{
+    sl->server = s;
+    atomic_init(&sl->quiesced, false);
+    sl->listen_watch.on_event = on_listen_event;
+    if ((sl->scratch = malloc(READ_CHUNK)) == NULL || (sl->loop = rs_loop_new()) == NULL)
+        return -1;
+    if (rs_loop_on_tick(sl->loop, check_deadlines, sl) != 0 ||
+        rs_loop_watch(sl->loop, s->listen_fd, EPOLLIN | EPOLLEXCLUSIVE, &sl->listen_watch) != 0)
+        return -1;
+    if (pthread_create(&sl->thread, NULL, run_loop, sl) != 0)
+        return -1;
+    sl->started = true;
+    return 0;
+}
+
+static void free_loops(rs_server *s)
+{
+    for (unsigned i = 0; i < s->nloops; i++) {
+        server_loop *sl = &s->loops[i];
+        if (sl->started) {
+            rs_loop_stop(sl->loop);
+            pthread_join(sl->thread, NULL);
+        }
+        close_all(sl);
+        rs_loop_free(sl->loop);
+        free(sl->scratch);
+    }
+    free(s->loops);
+    s->loops = NULL;
+}
+
+/* ---- the listening socket ---- */
+
+static int make_address(const char *bind, int port, struct sockaddr_storage *addr, socklen_t *len)
 {
     memset(addr, 0, sizeof *addr);
     struct sockaddr_in *v4 = (struct sockaddr_in *)addr;
@@ -553,77 +1062,114 @@ static int make_address(const char *bind, int port, struct sockaddr_storage *add
     if (inet_pton(AF_INET, bind, &v4->sin_addr) == 1) {
         v4->sin_family = AF_INET;
         v4->sin_port = htons((uint16_t)port);
+        *len = sizeof *v4;
         return 0;
     }
     if (inet_pton(AF_INET6, bind, &v6->sin6_addr) == 1) {
         v6->sin6_family = AF_INET6;
         v6->sin6_port = htons((uint16_t)port);
-        *flags |= MHD_USE_IPv6;
+        *len = sizeof *v6;
         return 0;
     }
     return -1;
 }
 
-rs_server *rs_server_start(const rs_server_config *cfg, const rs_router *router)
+static int open_listener(const rs_server_config *cfg)
 {
     struct sockaddr_storage addr;
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                         MHD_USE_TURBO | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-                         MHD_ALLOW_SUSPEND_RESUME;
-    if (make_address(cfg->bind, cfg->port, &addr, &flags) != 0) {
+    socklen_t len;
+    if (make_address(cfg->bind, cfg->port, &addr, &len) != 0) {
         rs_log(RS_ERROR, "BIND=%s is not an IPv4 or IPv6 address", cfg->bind);
-        return NULL;
+        return -1;
     }
+    int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(fd, (struct sockaddr *)&addr, len) != 0 || listen(fd, 4096) != 0) {
+        rs_log(RS_ERROR, "cannot listen on %s:%d: %s", cfg->bind, cfg->port, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void free_server(rs_server *s)
+{
+    free_loops(s);
+    if (s->workers != NULL)
+        rs_workers_stop(s->workers);
+    if (s->listen_fd >= 0)
+        close(s->listen_fd);
+    rs_addr_table_free(s->addrs);
+    free(s);
+}
+
+rs_server *rs_server_start(const rs_server_config *cfg, const rs_router *router)
+{
+    if (requests_total == NULL)
+        declare_metrics();
     rs_server *s = calloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
-    if (requests_total == NULL)
-        declare_metrics();
+    s->listen_fd = -1;
     s->router = router;
-    atomic_init(&s->in_flight, 0);
-    atomic_init(&s->draining, false);
     s->inline_handlers = cfg->inline_handlers;
-    s->workers = rs_workers_start(cfg->threads, run_handler_job);
-    if (s->workers == NULL) {
-        rs_log(RS_ERROR, "cannot start %u worker threads", cfg->threads);
-        free(s);
+    s->max_connections = cfg->max_connections;
+    s->max_per_client = cfg->max_per_client > 0 ? cfg->max_per_client : cfg->max_connections;
+    s->idle_timeout = cfg->idle_timeout_s;
+    s->header_timeout = cfg->header_timeout_s > 0 ? cfg->header_timeout_s : cfg->idle_timeout_s;
+    atomic_init(&s->in_flight, 0);
+    atomic_init(&s->connections, 0);
+    atomic_init(&s->draining, false);
+    s->nloops = cfg->io_threads > 0 ? cfg->io_threads : 1;
+    if ((s->addrs = rs_addr_table_new()) == NULL ||
+        (s->loops = calloc(s->nloops, sizeof *s->loops)) == NULL ||
+        (s->listen_fd = open_listener(cfg)) < 0) {
+        free_server(s);
         return NULL;
     }
-    s->daemon = MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL, answer_request, s,
-        MHD_OPTION_EXTERNAL_LOGGER, log_mhd_error, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, cfg->io_threads,
-        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY,
-        MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
-        MHD_OPTION_UNESCAPE_CALLBACK, keep_escapes, NULL,
-        MHD_OPTION_NOTIFY_COMPLETED, request_completed, NULL,
-        MHD_OPTION_END);
-    if (s->daemon == NULL) {
-        rs_log(RS_ERROR, "cannot listen on %s:%d", cfg->bind, cfg->port);
-        rs_workers_stop(s->workers);
-        free(s);
+    if ((s->workers = rs_workers_start(cfg->threads, run_handler_job)) == NULL) {
+        rs_log(RS_ERROR, "cannot start %u worker threads", cfg->threads);
+        free_server(s);
         return NULL;
+    }
+    for (unsigned i = 0; i < s->nloops; i++) {
+        if (init_loop(s, &s->loops[i]) != 0) {
+            rs_log(RS_ERROR, "cannot start event loop %u: %s", i, strerror(errno));
+            free_server(s);
+            return NULL;
+        }
     }
     return s;
 }
 
+static void sleep_briefly(void)
+{
+    struct timespec ts = {0, 1000000L};
+    nanosleep(&ts, NULL);
+}
+
 void rs_server_quiesce(rs_server *s)
 {
-    MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    if (s->listen_fd < 0)
+        return;
+    for (unsigned i = 0; i < s->nloops; i++) {
+        s->loops[i].quiesce_job.run = quiesce_job;
+        rs_loop_post(s->loops[i].loop, &s->loops[i].quiesce_job);
+    }
+    for (unsigned i = 0; i < s->nloops; i++)
+        while (!atomic_load(&s->loops[i].quiesced))
+            sleep_briefly();
+    close(s->listen_fd);
+    s->listen_fd = -1;
 }
 
 unsigned rs_server_queued(const rs_server *s)
 {
-    const union MHD_DaemonInfo *info =
-        MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_LISTEN_FD);
     struct tcp_info ti;
     socklen_t len = sizeof ti;
-    if (info == NULL || info->listen_fd == MHD_INVALID_SOCKET ||
-        getsockopt(info->listen_fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
+    if (s->listen_fd < 0 || getsockopt(s->listen_fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0)
         return 0;
     return ti.tcpi_unacked;   /* on a listening socket: the accept queue */
 }
@@ -649,6 +1195,6 @@ void rs_server_stop(rs_server *s)
         return;
     }
     rs_workers_stop(s->workers);
-    MHD_stop_daemon(s->daemon);
-    free(s);
+    s->workers = NULL;
+    free_server(s);
 }

@@ -1,5 +1,6 @@
 /*
- * rs_http.h - the HTTP server every service runs on (over libmicrohttpd).
+ * rs_http.h - the HTTP server every service runs on (HTTP/1.1, parsed by
+ * http-parser).
  *
  * A handler receives one complete request (body read, at most 64 KiB, else
  * 413 before the handler runs) and must answer it exactly once with one of
@@ -8,14 +9,21 @@
  * 400 (bad path or parameter) and OPTIONS itself, and serves /health (when
  * the service has no route of its own for it), /ready and /metrics.
  *
- * Threading: a few epoll threads (one per core) read and write the
- * connections; handlers run on a pool of worker threads (THREADS), so a
- * handler may block on a datastore or a peer without stalling other
- * connections: a slow call holds one worker, nothing else. Routes marked
- * RS_RUN_INLINE, or every route when inline_handlers is set, run on the I/O
- * thread instead: faster, for handlers that never wait. RS_RUN_ASYNC routes
- * start on the I/O thread too, with the connection set aside until the
- * answer, made later on another thread, is handed back by rs_req_finish.
+ * Threading: one event loop per core (rs_loop.h) accepts from a shared
+ * listening socket and reads and writes the connections it accepted;
+ * handlers run on a pool of worker threads (THREADS), so a handler may
+ * block on a datastore or a peer without stalling other connections: a
+ * slow call holds one worker, nothing else. Routes marked RS_RUN_INLINE, or
+ * every route when inline_handlers is set, run on the loop's thread
+ * instead: faster, for handlers that never wait. RS_RUN_ASYNC routes start
+ * on the loop's thread too, with the connection set aside until the answer
+ * is handed back by rs_req_finish; their calls to peers
+ * (rs_client_call_async) run on that same loop, with no thread hand-off.
+ *
+ * Malformed requests get a JSON error and a closed connection: 400 (bad
+ * syntax, target or Content-Length, two Content-Lengths), 408 (headers not
+ * complete within header_timeout_s of their first byte), 413, 414, 417,
+ * 431, 501 (a transfer coding other than chunked), 505.
  */
 #ifndef RS_HTTP_H
 #define RS_HTTP_H
@@ -62,11 +70,13 @@ typedef struct rs_server rs_server;
 typedef struct rs_server_config {
     const char  *bind;            /* "0.0.0.0" */
     int          port;
-    unsigned     io_threads;      /* epoll threads for the connections */
+    unsigned     io_threads;      /* event loops for the connections */
     unsigned     threads;         /* workers that run the handlers */
     bool         inline_handlers; /* run every handler on the I/O threads */
     unsigned     max_connections;
-    unsigned     idle_timeout_s;  /* also bounds a slow header or body */
+    unsigned     max_per_client;  /* connections from one address; 0 = max_connections */
+    unsigned     idle_timeout_s;  /* between requests, and for a body or a reply */
+    unsigned     header_timeout_s;/* a request's headers, from its first byte; 0 = idle */
 } rs_server_config;
 
 rs_server *rs_server_start(const rs_server_config *cfg, const rs_router *router);

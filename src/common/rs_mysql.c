@@ -199,14 +199,19 @@ int rs_mysql_query(const char *sql, rs_mysql_result *out)
 {
     out->rows = NULL;
     out->affected = 0;
+    int rc = RS_MYSQL_UNAVAILABLE;
     for (int attempt = 0; attempt < 2; attempt++) {
         MYSQL *db = thread_conn();
         if (db == NULL)
             return RS_MYSQL_UNAVAILABLE;
         if (mysql_query(db, sql) == 0) {
             out->rows = mysql_store_result(db);
-            if (out->rows == NULL && mysql_field_count(db) != 0)
-                break;   /* rows were due and did not arrive */
+            if (out->rows == NULL && mysql_field_count(db) != 0) {
+                rs_log(RS_WARN, "mysql: %s", mysql_error(db));
+                drop_thread_conn();
+                rc = RS_MYSQL_UNKNOWN;   /* rows were due and did not arrive */
+                break;
+            }
             out->affected = mysql_affected_rows(db);
             return 0;
         }
@@ -215,11 +220,13 @@ int rs_mysql_query(const char *sql, rs_mysql_result *out)
             return (int)err;   /* the server refused this statement */
         rs_log(RS_WARN, "mysql: %s", mysql_error(db));
         drop_thread_conn();
-        if (err != CR_SERVER_GONE_ERROR)
-            break;   /* it may have been run: do not send it twice */
+        if (err != CR_SERVER_GONE_ERROR) {
+            rc = RS_MYSQL_UNKNOWN;   /* it may have been run: do not send it twice */
+            break;
+        }
     }
     rs_monitor_report_failure(my.monitor);
-    return RS_MYSQL_UNAVAILABLE;
+    return rc;
 }
 
 void rs_mysql_result_free(rs_mysql_result *r)

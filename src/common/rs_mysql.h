@@ -10,9 +10,12 @@
  *
  * rs_mysql_query runs one statement on this thread's connection: it
  * returns 0, the server's error number for a statement the server refused
- * (a duplicate key, say), or RS_MYSQL_UNAVAILABLE. A connection that had
- * died while idle is replaced and the statement sent again, but only when
- * the server cannot have received it.
+ * (a duplicate key, say), RS_MYSQL_UNAVAILABLE when it was not run, or
+ * RS_MYSQL_UNKNOWN when it was sent and no answer came (the server hung or
+ * died meanwhile): it may have been run, and a write's caller answers 504
+ * "outcome unknown". A connection that had died while idle is replaced and
+ * the statement sent again, but only when the server cannot have received
+ * it.
  */
 #ifndef RS_MYSQL_H
 #define RS_MYSQL_H
@@ -22,6 +25,7 @@
 #include <stddef.h>
 
 #define RS_MYSQL_UNAVAILABLE (-1)
+#define RS_MYSQL_UNKNOWN     (-2)
 
 typedef struct rs_mysql_result {
     MYSQL_RES         *rows;          /* NULL for statements without rows */

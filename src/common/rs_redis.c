@@ -165,8 +165,17 @@ static bool worth_retrying(const redisContext *c, int err_no)
            (c->err == REDIS_ERR_IO && (err_no == ECONNRESET || err_no == EPIPE));
 }
 
+/* Whether this thread's last failed command may have been run. */
+static _Thread_local bool outcome_unknown;
+
+bool rs_redis_outcome_unknown(void)
+{
+    return outcome_unknown;
+}
+
 redisReply *rs_redis_command(int argc, const char **argv, const size_t *lens)
 {
+    outcome_unknown = false;
     if (!rs_monitor_up(redis.monitor))
         return NULL;
     for (int attempt = 0; attempt < 2; attempt++) {
@@ -180,8 +189,12 @@ redisReply *rs_redis_command(int argc, const char **argv, const size_t *lens)
         bool retry = worth_retrying(c, err_no);
         rs_log(RS_WARN, "redis: %s", c->errstr);
         drop_thread_connection();
-        if (!retry)
+        if (!retry) {
+            /* A timeout or another failure after the command went out:
+             * Redis may run it (a hung one does, when it resumes). */
+            outcome_unknown = true;
             break;
+        }
     }
     rs_monitor_report_failure(redis.monitor);
     return NULL;

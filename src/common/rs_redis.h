@@ -11,6 +11,9 @@
  * A command returns the reply, to be freed with freeReplyObject, or NULL
  * when Redis cannot be reached (answer 503). Replies of type
  * REDIS_REPLY_ERROR are Redis's own answers (a script's error, say).
+ * After a NULL, rs_redis_outcome_unknown tells whether the command may
+ * still have been run: it was sent and no answer came (Redis hung, say),
+ * so a write's caller must answer 504 "outcome unknown", not 503.
  */
 #ifndef RS_REDIS_H
 #define RS_REDIS_H
@@ -30,6 +33,8 @@ void        rs_redis_shutdown(void);
 bool        rs_redis_up(void *unused);  /* for rs_service_depend */
 
 redisReply *rs_redis_command(int argc, const char **argv, const size_t *lens);
+/* True when this thread's last command that returned NULL had been sent. */
+bool        rs_redis_outcome_unknown(void);
 /* Runs script with nkeys keys followed by nargs arguments (all strings). */
 redisReply *rs_redis_eval(rs_redis_script *script, int nkeys, int nargs,
                           const char *const *keys_and_args);

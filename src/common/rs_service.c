@@ -76,11 +76,14 @@ static void read_settings(void)
         cores = 1;
     service.server.port = (int)rs_config_int("PORT", 8080, 1, 65535);
     service.server.bind = rs_config_str("BIND", "0.0.0.0");
-    service.server.io_threads = (unsigned)(cores < 4 ? cores : 4);
+    service.server.io_threads = (unsigned)rs_config_int("IO_THREADS", cores < 16 ? cores : 16, 1, 64);
     service.server.threads = (unsigned)rs_config_int("THREADS", 8 * cores, 1, 1024);
     service.server.max_connections =
         fit_connection_limit((unsigned)rs_config_int("MAX_CONNECTIONS", 4096, 1, 1000000));
+    service.server.max_per_client = (unsigned)rs_config_int("MAX_CONNECTIONS_PER_CLIENT",
+        service.server.max_connections / 2 > 0 ? service.server.max_connections / 2 : 1, 1, 1000000);
     service.server.idle_timeout_s = (unsigned)rs_config_int("IDLE_TIMEOUT_S", 30, 1, 3600);
+    service.server.header_timeout_s = (unsigned)rs_config_int("HEADER_TIMEOUT_S", 10, 1, 3600);
     service.grace_ms = rs_config_int("SHUTDOWN_GRACE_MS", 10000, 0, 600000);
 }
 

@@ -2,7 +2,8 @@
  * rs_service.h - the life of a service process.
  *
  * rs_service_init reads the common settings (PORT, BIND, THREADS,
- * MAX_CONNECTIONS, IDLE_TIMEOUT_S, SHUTDOWN_GRACE_MS), starts logging and
+ * IO_THREADS, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_CLIENT, IDLE_TIMEOUT_S,
+ * HEADER_TIMEOUT_S, SHUTDOWN_GRACE_MS), starts logging and
  * the standard metrics, and blocks SIGTERM and SIGINT in every thread the
  * service will start (call it first, before any thread exists). rs_service_depend declares a datastore or peer that
  * /ready checks and that db_up{system} reports. rs_service_run serves the

@@ -2,31 +2,50 @@
  * main.c - the dispatch service: consumes the orders payment queues on
  * RabbitMQ and processes them; serves /health, /ready and /metrics.
  */
+#include <stdbool.h>
+
 #include "consumer.h"
 #include "orders.h"
+#include "recent.h"
 #include "rs_amqp.h"
 #include "rs_client.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
 #include "rs_service.h"
 
+/* Ready while consuming and while the broker answers the monitor. */
+static bool broker_ready(void *unused)
+{
+    return consumer_connected(unused) && rs_amqp_up(unused);
+}
+
 int main(void)
 {
     rs_service_init("dispatch");
     rs_amqp_init();
+    recent_init();
     orders_init();
     if (consumer_start() != 0) {
         rs_log(RS_ERROR, "cannot start the consumer");
         return 1;
     }
-    rs_service_depend("rabbitmq", consumer_connected, NULL);
+    /* The consumer's connection can look alive through a hung broker
+     * until the heartbeats give up; the monitor's probe (its own
+     * connection, an RPC within AMQP_TIMEOUT_MS) sees a hang at once. */
+    if (rs_amqp_publisher_start() != 0) {
+        rs_log(RS_ERROR, "cannot start the rabbitmq monitor");
+        return 1;
+    }
+    rs_service_depend("rabbitmq", broker_ready, NULL);
 
     /* No routes of its own: the runtime serves /health, /ready, /metrics. */
     int rc = rs_service_run(NULL, 0);
 
     consumer_stop();
+    rs_amqp_publisher_stop();
     rs_amqp_cleanup();
     rs_client_cleanup();
+    recent_cleanup();
     rs_metrics_reset();
     return rc;
 }

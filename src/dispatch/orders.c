@@ -3,6 +3,7 @@
  * a random pause, and a configurable share of orders marked as failed.
  */
 #include "orders.h"
+#include "recent.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -26,6 +27,7 @@ static struct {
     rs_metric *processed;
     rs_metric *failed;
     rs_metric *in_flight;
+    rs_metric *duplicates;
     rs_metric *duration;
 } orders;
 
@@ -44,6 +46,8 @@ void orders_init(void)
         "Orders taken off the queue and processed, failed ones included.", NULL);
     orders.failed = rs_counter("orders_failed_total",
         "Orders that failed (fault knob or malformed message).", NULL);
+    orders.duplicates = rs_counter("orders_duplicate_total",
+        "Messages of an order already processed, dropped.", NULL);
     orders.in_flight = rs_gauge("orders_in_flight", "Orders being processed now.", NULL);
     orders.duration = rs_histogram("order_processing_seconds", "Time to process one order.",
                                    NULL, buckets, RS_ARRAY_LEN(buckets));
@@ -99,6 +103,14 @@ void orders_process(const char *body, size_t len, const char *traceparent, bool 
     bool failed = true;
     if (id == NULL) {
         rs_log(RS_ERROR, "malformed order message dropped (%zu bytes)", len);
+    } else if (!recent_take(id)) {
+        /* The same order again (payment retried it): processed once. */
+        rs_log(RS_INFO, "order %s already dispatched: duplicate message dropped", id);
+        rs_counter_add(orders.duplicates, NULL, 1);
+        json_decref(order);
+        rs_gauge_add(orders.in_flight, NULL, -1);
+        rs_trace_set_current(NULL);
+        return;
     } else {
         sleep_ms(random_between(orders.min_ms, orders.max_ms));
         failed = random_between(0, 99) < orders.error_percent;

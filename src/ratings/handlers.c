@@ -66,9 +66,13 @@ void rate_product(rs_request *req)
         rs_reply_error(req, 404, message);
     } else if (known == SKU_UNCHECKED) {
         rs_reply_error(req, 503, "catalogue not available");
-    } else if (ratings_vote(sku, (int)score) != RATINGS_OK) {
-        rs_reply_error(req, 503, "database not available");
     } else {
-        rs_reply_json(req, 200, json_pack("{s:b}", "success", 1));
+        ratings_status st = ratings_vote(sku, (int)score);
+        if (st == RATINGS_UNKNOWN)
+            rs_reply_error(req, 504, "outcome unknown");
+        else if (st == RATINGS_UNAVAILABLE)
+            rs_reply_error(req, 503, "database not available");
+        else
+            rs_reply_json(req, 200, json_pack("{s:b}", "success", 1));
     }
 }

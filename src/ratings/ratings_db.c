@@ -59,5 +59,7 @@ ratings_status ratings_vote(const char *sku, int score)
     int rc = rs_mysql_query(sql, &r);
     rs_db_observe("mysql", "vote", started);
     rs_mysql_result_free(&r);
-    return rc == 0 ? RATINGS_OK : RATINGS_UNAVAILABLE;
+    return rc == 0                  ? RATINGS_OK
+         : rc == RS_MYSQL_UNKNOWN   ? RATINGS_UNKNOWN
+                                    : RATINGS_UNAVAILABLE;
 }

@@ -12,7 +12,11 @@
 
 #include <mysql.h>
 
-typedef enum { RATINGS_OK, RATINGS_UNAVAILABLE } ratings_status;
+typedef enum {
+    RATINGS_OK,
+    RATINGS_UNAVAILABLE,    /* not applied: the database cannot be reached */
+    RATINGS_UNKNOWN         /* sent, not answered: the vote may count */
+} ratings_status;
 
 typedef struct rating {
     double avg;

@@ -3,6 +3,7 @@
  * carries a password or a hash: users go out as {"name","email"} only.
  */
 #include "handlers.h"
+#include "order_cart.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -158,6 +159,9 @@ void add_order(rs_request *req)
     if (!rs_json_string(body, "orderid", &orderid) || orderid[0] == '\0' ||
         strlen(orderid) > ORDERID_MAX || !json_is_object(cart)) {
         rs_reply_error(req, 400, "order data missing");
+    } else if (!rs_valid_id(orderid) || !order_cart_valid(cart)) {
+        rs_reply_error(req, 400, "order not valid: an order id and a cart as the cart service "
+                       "gives it");
     } else if (rs_json_dump(cart, &cart_json) != 0 || cart_json.failed) {
         rs_reply_error(req, 500, "out of memory");
     } else {

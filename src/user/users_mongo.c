@@ -225,7 +225,8 @@ static users_status mongo_add_order(users_store *base, const char *name, const c
     if (cart == NULL)
         return end(s, &se, USERS_UNAVAILABLE, &err);
     bson_t *filter = BCON_NEW("name", BCON_UTF8(name));
-    bson_t *update = BCON_NEW("$push", "{", "history", "{",
+    /* $addToSet: an order sent again (same id, same cart) is kept once. */
+    bson_t *update = BCON_NEW("$addToSet", "{", "history", "{",
                               "orderid", BCON_UTF8(orderid), "cart", BCON_DOCUMENT(cart),
                               "}", "}");
     bson_t *opts = BCON_NEW("upsert", BCON_BOOL(true));

@@ -15,6 +15,7 @@
 #include "rs_json.h"
 #include "rs_log.h"
 #include "rs_sqlite.h"
+#include "order_cart.h"
 #include "users.h"
 
 static const char schema_sql[] =
@@ -35,8 +36,11 @@ static const char *const queries[Q_COUNT] = {
     [Q_FIND] = "SELECT email, password FROM users WHERE name = ?1",
     [Q_LIST] = "SELECT name, email FROM users ORDER BY name",
     [Q_CREATE] = "INSERT INTO users (name, email, password) VALUES (?1, ?2, ?3)",
+    /* An order already there is not added twice (payment may send it
+     * again); ?4 tells the caller the user exists. */
     [Q_ADD_ORDER] = "INSERT INTO orders (name, orderid, cart)"
-                    " SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM users WHERE name = ?1)",
+                    " SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM users WHERE name = ?1)"
+                    " AND NOT EXISTS (SELECT 1 FROM orders WHERE name = ?1 AND orderid = ?2)",
     [Q_HISTORY] = "SELECT orderid, cart FROM orders WHERE name = ?1 ORDER BY id",
 };
 
@@ -188,8 +192,12 @@ static users_status sqlite_add_order(users_store *base, const char *name, const 
     sqlite3_bind_text(st, 2, orderid, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 3, cart_json, -1, SQLITE_TRANSIENT);
     users_status result = finish(s, c, st, sqlite3_step(st));
-    if (result == USERS_OK && sqlite3_changes(rs_sqlite_db(c)) == 0)
-        return USERS_NOT_FOUND;
+    if (result == USERS_OK && sqlite3_changes(rs_sqlite_db(c)) == 0) {
+        /* No row added: no such user, or the order is there already. */
+        user_record u = {0};
+        result = sqlite_find(base, name, &u);
+        user_record_free(&u);
+    }
     return result;
 }
 
@@ -205,6 +213,11 @@ static users_status sqlite_history(users_store *base, const char *name, rs_buf *
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         json_t *cart = json_loads((const char *)sqlite3_column_text(st, 1), 0, NULL);
+        if (cart != NULL && !order_cart_valid(cart)) {
+            /* Stored before orders were checked: shown without its cart. */
+            json_decref(cart);
+            cart = NULL;
+        }
         json_array_append_new(list, json_pack("{s:s,s:o*}",
             "orderid", (const char *)sqlite3_column_text(st, 0), "cart", cart));
     }

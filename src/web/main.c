@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 
+#include "internal_routes.h"
 #include "proxy.h"
 #include "rs_client.h"
 #include "rs_config.h"
@@ -14,10 +15,10 @@
 #include "upstreams.h"
 
 static const rs_route routes[] = {
-    {"GET",    "/api/:service/*", proxy,        RS_PARAM_ID, RS_RUN_ASYNC},
-    {"POST",   "/api/:service/*", proxy,        RS_PARAM_ID, RS_RUN_ASYNC},
-    {"PUT",    "/api/:service/*", proxy,        RS_PARAM_ID, RS_RUN_ASYNC},
-    {"DELETE", "/api/:service/*", proxy,        RS_PARAM_ID, RS_RUN_ASYNC},
+    {"GET",    "/api/:service/*", gateway,      RS_PARAM_ID, RS_RUN_ASYNC},
+    {"POST",   "/api/:service/*", gateway,      RS_PARAM_ID, RS_RUN_ASYNC},
+    {"PUT",    "/api/:service/*", gateway,      RS_PARAM_ID, RS_RUN_ASYNC},
+    {"DELETE", "/api/:service/*", gateway,      RS_PARAM_ID, RS_RUN_ASYNC},
     {"GET",    "/*",              serve_static, RS_PARAM_ID, RS_RUN_INLINE},
 };
 
@@ -26,6 +27,7 @@ int main(void)
     rs_service_init("web");
     upstreams_init();
     proxy_init();
+    internal_routes_init();
     if (static_files_load(rs_config_str("UI_DIR", RS_UI_DIR)) != 0)
         return 1;
 
@@ -34,6 +36,7 @@ int main(void)
     rs_client_cleanup();    /* first: its last answers still use upstreams */
     static_files_free();
     upstreams_free();
+    internal_routes_free();
     rs_metrics_reset();
     return rc;
 }

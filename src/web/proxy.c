@@ -4,10 +4,11 @@
  * The request goes on as it came: method, the rest of the path and the
  * query still percent-encoded, the body, the headers an API call depends
  * on, X-Forwarded-For with the client appended, and the trace context
- * (added by rs_client). The call to the upstream runs on rs_client's
- * event-loop thread, so no thread waits for it; the connection to the
- * browser is set aside meanwhile, and the upstream connections are kept
- * alive by that loop. An address that refuses the connection is passed
+ * (added by rs_client). The call to the upstream runs on the event loop
+ * that read the request, the one that will write the answer: no thread
+ * waits for it and none hands it over; the connection to the browser is
+ * set aside meanwhile, and the upstream connections are kept alive by
+ * that loop. An address that refuses the connection is passed
  * over for a while and an idempotent request is tried once more on
  * another address. No answer in time: 504; no address reachable: 502.
  */
@@ -79,8 +80,7 @@ static void reply_upstream(rs_request *req, rs_client_response *rs)
     rs_reply_raw(req, (int)rs->status, type, body, len);
 }
 
-/* One API request on its way: what each attempt needs, kept from the start
- * (the attempts run on the client's thread, not the request's). */
+/* One API request on its way: what each attempt needs, kept from the start. */
 typedef struct passage {
     rs_request *req;
     upstream   *u;
@@ -125,7 +125,7 @@ static int send_attempt(passage *p)
     return rs_client_call_async(&rq, on_answer, p);
 }
 
-/* On the client's thread: the upstream answered, or could not. */
+/* On the request's loop: the upstream answered, or could not. */
 static void on_answer(void *arg, rs_client_result result, rs_client_response *rs)
 {
     passage *p = arg;

@@ -226,7 +226,8 @@ int static_files_load(const char *root)
         rs_log(RS_ERROR, "ui: cannot read the UI directory %s", root);
         return -1;
     }
-    qsort(files, nfiles, sizeof *files, by_path);
+    if (nfiles > 0)
+        qsort(files, nfiles, sizeof *files, by_path);
     rs_log(RS_INFO, "ui: %zu files from %s", nfiles, root_real);
     return 0;
 }
@@ -253,7 +254,7 @@ size_t static_files_count(void)
 static const static_file *find(const char *path)
 {
     static_file key = {.path = (char *)path};
-    return bsearch(&key, files, nfiles, sizeof *files, by_path);
+    return nfiles > 0 ? bsearch(&key, files, nfiles, sizeof *files, by_path) : NULL;
 }
 
 /* The file a request path names: "/" and "/dir/" mean their index.html. */

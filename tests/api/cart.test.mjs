@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, call, parseMetrics, removeDir, sleep, startService, tempDir } from './lib/service.mjs';
+import { ROOT, call, halfClosedRequest, parseMetrics, removeDir, sleep, startService, tempDir } from './lib/service.mjs';
 import { startRedis } from './lib/redis.mjs';
 
 const SEED = JSON.parse(readFileSync(path.join(ROOT, 'data/products.json'), 'utf8'));
@@ -53,6 +53,23 @@ describe('cart', () => {
     const ready = await call(cart, '/ready');
     assert.equal(ready.status, 200);
     assert.deepEqual(ready.body.checks, { redis: true });
+  });
+
+  test('a client that shuts down its write side after the request gets every answer', async () => {
+    // Each add is sent on its own connection, followed at once by a FIN: the
+    // server must answer every complete request, not take the EOF for a
+    // client gone while the handler runs on a worker.
+    const id = newId('half');
+    const sku = inStock[0].sku;
+    const answers = await Promise.all(Array.from({ length: 50 }, () =>
+      halfClosedRequest(cart.port, `GET /add/${id}/${sku}/1 HTTP/1.1\r\nHost: cart\r\n\r\n`)));
+    const answered = answers.filter((a) => a.startsWith('HTTP/1.1 200 ')).length;
+    const stored = (await call(cart, `/cart/${id}`)).body;
+    assert.equal(stored.items[0].qty, 50, '50 adds applied');
+    assert.equal(answered, 50, `${answered} of 50 adds answered`);
+    const body = (await halfClosedRequest(cart.port,
+      `GET /cart/${id} HTTP/1.1\r\nHost: cart\r\n\r\n`)).split('\r\n\r\n')[1];
+    assert.equal(JSON.parse(body).items[0].qty, 50);
   });
 
   test('GET /cart/:id of an unknown cart is 404 cart not found', async () => {
@@ -288,6 +305,36 @@ describe('cart', () => {
       });
     }
     assert.equal((await call(cart, `/add/${id}/RB-PEBBLE-5/1`)).status, 200);
+  });
+
+  test('Redis hung (SIGSTOP): a 503 was not applied; an add sent and not answered is 504 outcome unknown', async () => {
+    const id = newId();
+    const adds = (n) => Promise.all(Array.from({ length: n }, () => call(cart, `/add/${id}/RB-PEBBLE-5/1`)));
+    const warm = await adds(16);   // every worker has its connection
+    assert.deepEqual(warm.map((r) => r.status), warm.map(() => 200));
+    redis.freeze();
+    const answers = [];
+    try {
+      for (const t0 = Date.now(); Date.now() - t0 < 3000;) answers.push(...await adds(8));
+    } finally {
+      redis.thaw();
+    }
+    const count = (s) => answers.filter((r) => r.status === s).length;
+    for (const r of answers.filter((a) => a.status === 504))
+      assert.deepEqual(r.body, { error: 'outcome unknown' });
+    for (const r of answers.filter((a) => a.status === 503))
+      assert.deepEqual(r.body, { error: 'database not available' });
+    assert.deepEqual(answers.filter((r) => ![200, 503, 504].includes(r.status)), []);
+    assert.ok(count(504) > 0, 'some adds were sent and not answered');
+    let qty;
+    for (const t0 = Date.now(); Date.now() - t0 < 5000; await sleep(100)) {
+      const r = await call(cart, `/cart/${id}`);
+      if (r.status === 200) { qty = r.body.items[0].qty; break; }
+    }
+    const applied = qty - 16;
+    assert.ok(applied >= count(200), `${applied} applied, ${count(200)} answered 200`);
+    assert.ok(applied <= count(200) + count(504),
+      `${applied} applied but only ${count(200)} answered 200 and ${count(504)} unknown (${count(503)} said 503)`);
   });
 
   test('Redis down: fast 503s, health and readiness say so; back within 2 s', async () => {

@@ -142,11 +142,15 @@ describe('dispatch', () => {
     assert.equal(dispatch.child.exitCode, null);
   });
 
-  test('processing an order twice is harmless', async () => {
+  test('an order delivered twice (payment retried it) is dispatched once', async () => {
     const o = order();
     publish(o);
     publish(o);
-    await until('both', () => dispatch.logs.filter((l) => l.msg === `order ${o.orderid} dispatched`).length === 2);
+    await until('the duplicate', () => dispatch.logs.some((l) =>
+      l.msg === `order ${o.orderid} already dispatched: duplicate message dropped`));
+    assert.equal(dispatch.logs.filter((l) => l.msg === `order ${o.orderid} dispatched`).length, 1);
+    assert.equal((await amqp.queueInfo('orders')).messageCount, 0, 'both acked');
+    assert.match(await (await dispatch.fetch('/metrics')).text(), /^orders_duplicate_total 1$/m);
     assert.equal(dispatch.child.exitCode, null);
   });
 
@@ -232,6 +236,25 @@ describe('dispatch', () => {
     await until('dispatched after the restart', () => logFor(dispatch, o.orderid));
     assert.equal((await amqp.queueInfo('orders')).consumerCount, 1);
     assert.equal(dispatch.child.exitCode, null);
+  });
+
+  test('broker hung (SIGSTOP): not ready within seconds, ready again when it resumes', async () => {
+    const readyIs = async (status, ms) => {
+      for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(100))
+        if ((await call(dispatch, '/ready')).status === status) return true;
+      return false;
+    };
+    assert.ok(await readyIs(200, 5000));
+    await amqp.close();
+    rabbit.freeze();
+    try {
+      assert.ok(await readyIs(503, 15000), '/ready says 503 while the broker hangs');
+      assert.match(await (await dispatch.fetch('/metrics')).text(), /^db_up\{system="rabbitmq"\} 0$/m);
+    } finally {
+      rabbit.thaw();
+      amqp = await rabbit.connect();
+    }
+    assert.ok(await readyIs(200, 15000), 'ready again once the broker answers');
   });
 
   test('orders queued while no dispatch runs are processed when one starts', async () => {

@@ -22,7 +22,8 @@ const post = (body, headers = {}) => ({
 
 let uniq = 0;
 const newId = (prefix = 'p') => `${prefix}-${process.pid}-${++uniq}`;
-const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+// Order ids are derived from the cart's state: UUIDs of version 8.
+const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 const metric = metricValue;
 
@@ -198,14 +199,77 @@ describe('payment', () => {
     await amqp.purge('orders');
   });
 
-  test('a cart that is already gone does not fail a paid order', async () => {
+  test('no stored cart: 404 cart not found, nothing queued; a paid cart cannot be replayed', async () => {
     await amqp.purge('orders');
     const id = newId();
     const c = await fillCart(id);
     assert.equal((await call(cart, `/cart/${id}`, { method: 'DELETE' })).status, 200);
-    const r = await call(payment, `/pay/${id}`, post(c));
-    assert.equal(r.status, 200);
-    assert.equal(await depth(), 1);
+    let r = await call(payment, `/pay/${id}`, post(c));
+    assert.deepEqual({ status: r.status, body: r.body }, { status: 404, body: { error: 'cart not found' } });
+    assert.equal(await depth(), 0);
+
+    const paid = newId();
+    const pc = await fillCart(paid);
+    assert.equal((await call(payment, `/pay/${paid}`, post(pc))).status, 200);
+    r = await call(payment, `/pay/${paid}`, post(pc));
+    assert.deepEqual({ status: r.status, body: r.body }, { status: 404, body: { error: 'cart not found' } });
+    await amqp.waitForDepth('orders', 1);
+    assert.equal(await depth(), 1, 'one order for the one paid cart');
+    await amqp.purge('orders');
+  });
+
+  test('the stored cart is charged: a tampered body is 409, nothing queued, the cart kept', async () => {
+    await amqp.purge('orders');
+    const id = newId();
+    const c = await fillCart(id);
+    const pebble = c.items.find((i) => i.sku === 'RB-PEBBLE-5');
+    const tampered = [
+      { ...c, total: 0.01 },
+      { ...c, items: c.items.map((i) => (i.sku === 'SHIP' ? i : { ...i, qty: 1000 })), total: 0.01 },
+      { ...c, items: c.items.map((i) => (i === pebble ? { ...i, price: 0.01, subtotal: 0.02 } : i)) },
+      { ...c, items: [...c.items, { sku: 'RB-NOSUCH-9', qty: 1, price: 1, subtotal: 1 }] },
+      { ...c, items: c.items.filter((i) => i !== pebble) },
+      { ...c, items: [...c.items, pebble] },
+    ];
+    for (const t of tampered) {
+      const r = await call(payment, `/pay/${id}`, post(t));
+      assert.equal(r.status, 409, JSON.stringify(t));
+      assert.match(r.body.error, /cart has changed/);
+    }
+    assert.equal(await depth(), 0, 'nothing was queued');
+    assert.deepEqual((await call(cart, `/cart/${id}`)).body, c, 'the cart is untouched');
+    // the stored cart itself, lines in another order, is the cart
+    const r = await call(payment, `/pay/${id}`, post({ ...c, items: [...c.items].reverse() }));
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(JSON.parse((await takeOrder()).body).cart, c);
+  });
+
+  test('50 concurrent payments of one cart make one order', async () => {
+    await amqp.purge('orders');
+    const id = newId();
+    const c = await fillCart(id);
+    const rs = await Promise.all(Array.from({ length: 50 }, () => call(payment, `/pay/${id}`, post(c))));
+    const ok = rs.filter((r) => r.status === 200);
+    assert.ok(ok.length >= 1);
+    for (const r of rs)
+      assert.ok(r.status === 200 || (r.status === 404 && r.body.error === 'cart not found'),
+        `${r.status} ${JSON.stringify(r.body)}`);
+    assert.equal(new Set(ok.map((r) => r.body.orderid)).size, 1, 'one order id');
+    await sleep(300);
+    assert.equal(await depth(), 1, 'one message queued');
+    const m = await takeOrder();
+    assert.equal(JSON.parse(m.body).orderid, ok[0].body.orderid);
+    assert.equal(m.properties.messageId, ok[0].body.orderid, 'the order id is the message id');
+  });
+
+  test('a changed cart is another order; the same cart is the same order', async () => {
+    const a = newId(), b = newId();
+    const ca = await fillCart(a, [['RB-PEBBLE-5', 1]]);
+    const cb = await fillCart(b, [['RB-PEBBLE-5', 1]]);
+    await amqp.purge('orders');
+    const ra = await call(payment, `/pay/${a}`, post(ca));
+    const rb = await call(payment, `/pay/${b}`, post(cb));
+    assert.notEqual(ra.body.orderid, rb.body.orderid, 'two carts with the same lines, two orders');
     await amqp.purge('orders');
   });
 
@@ -397,6 +461,122 @@ describe('payment', () => {
     assert.equal(JSON.parse(m.body).orderid, r.body.orderid);
     assert.equal(await depth(), 0);
     assert.equal(payment.child.exitCode, null);
+  });
+
+  test('broker hung (SIGSTOP): 504 outcome unknown with the order id; retries give that order, once', async () => {
+    // One worker thread, its broker connection open: the publish is sent
+    // and then the broker hangs.
+    const p = await startService('payment', {
+      AMQP_URL: rabbit.url, USER_URL: user.url, CART_URL: cart.url, THREADS: '1',
+    });
+    try {
+      const warm = newId();
+      assert.equal((await call(p, `/pay/${warm}`, post(await fillCart(warm)))).status, 200);
+      const id = newId();
+      const c = await fillCart(id);
+      await amqp.purge('orders');
+      await amqp.close();
+      rabbit.freeze();
+      let first;
+      try {
+        const t0 = performance.now();
+        first = await call(p, `/pay/${id}`, post(c));
+        assert.ok(performance.now() - t0 < 4500, 'answered before the gateway gives up');
+        assert.equal(first.status, 504, JSON.stringify(first.body));
+        assert.equal(first.body.error, 'outcome unknown');
+        assert.match(first.body.orderid, UUID4);
+        // still hung: never "not applied" for an order that may stand
+        const again = await call(p, `/pay/${id}`, post(c));
+        assert.deepEqual({ status: again.status, body: again.body },
+          { status: 504, body: { error: 'outcome unknown', orderid: first.body.orderid } });
+        assert.equal((await call(cart, `/cart/${id}`)).status, 200, 'the cart is kept while unknown');
+      } finally {
+        rabbit.thaw();
+      }
+      let r;
+      for (const t0 = Date.now(); Date.now() - t0 < 20000; await sleep(200)) {
+        r = await call(p, `/pay/${id}`, post(c));
+        if (r.status === 200) break;
+      }
+      assert.deepEqual({ status: r.status, body: r.body }, { status: 200, body: { orderid: first.body.orderid } },
+        'the retry is the same order');
+      assert.equal((await call(cart, `/cart/${id}`)).status, 404, 'the cart is emptied');
+      amqp = await rabbit.connect();
+      await sleep(300);
+      const ids = [];
+      for (let m; (m = await amqp.get('orders'));) ids.push(JSON.parse(m.body).orderid);
+      assert.ok(ids.length >= 1, 'the order is queued');
+      assert.deepEqual([...new Set(ids)], [first.body.orderid], 'every message on the queue is that one order');
+    } finally {
+      await p.stop();
+    }
+  });
+
+  test('cart hung (SIGSTOP): 503 cart not available within the budget, nothing queued', async () => {
+    await amqp.purge('orders');
+    const id = newId();
+    const c = await fillCart(id);
+    cart.child.kill('SIGSTOP');
+    try {
+      const t0 = performance.now();
+      const r = await call(payment, `/pay/${id}`, post(c));
+      assert.ok(performance.now() - t0 < 4500, 'answered before the gateway gives up');
+      assert.deepEqual({ status: r.status, body: r.body }, { status: 503, body: { error: 'cart not available' } });
+    } finally {
+      cart.child.kill('SIGCONT');
+    }
+    assert.equal(await depth(), 0);
+    const r = await call(payment, `/pay/${id}`, post(c));
+    assert.equal(r.status, 200);
+    await amqp.purge('orders');
+  });
+
+  test('the history and the emptying of the cart are retried until done', async () => {
+    // A cart service whose DELETE fails while `holding`, and a user service
+    // whose /order fails likewise: the order stands all the same.
+    let holding = true;
+    const proxy = (target) => http.createServer((req, res) => {
+      if (holding && (req.method === 'DELETE' || req.url.startsWith('/order/'))) {
+        req.resume();
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end('{"error":"database not available"}');
+        return;
+      }
+      const up = http.request({ host: '127.0.0.1', port: target.port, path: req.url, method: req.method,
+        headers: req.headers }, (ur) => { res.writeHead(ur.statusCode, ur.headers); ur.pipe(res); });
+      up.on('error', () => { res.writeHead(502); res.end(); });
+      req.pipe(up);
+    });
+    const listen = (srv) => new Promise((resolve) => srv.listen(0, '127.0.0.1', () => resolve(srv.address().port)));
+    const cartProxy = proxy(cart), userProxy = proxy(user);
+    const cp = await listen(cartProxy), up = await listen(userProxy);
+    const p = await startService('payment', {
+      AMQP_URL: rabbit.url, USER_URL: `http://127.0.0.1:${up}`, CART_URL: `http://127.0.0.1:${cp}`,
+    });
+    try {
+      await amqp.purge('orders');
+      const name = await registerUser();
+      const c = await fillCart(name);
+      const r = await call(p, `/pay/${name}`, post(c));
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal((await call(cart, `/cart/${name}`)).status, 200, 'not emptied yet');
+      // paying again is the same order, queued once more at most, never a new one
+      const again = await call(p, `/pay/${name}`, post(c));
+      assert.deepEqual(again.body, r.body);
+      holding = false;
+      let gone = false;
+      for (const t0 = Date.now(); !gone && Date.now() - t0 < 10000; await sleep(100))
+        gone = (await call(cart, `/cart/${name}`)).status === 404;
+      assert.ok(gone, 'the cart is emptied once the cart service takes it');
+      const h = await call(user, `/history/${name}`);
+      assert.deepEqual(h.body.history.map((o) => o.orderid), [r.body.orderid], 'recorded once');
+      assert.equal(await depth(), 1, 'one order queued');
+    } finally {
+      await p.stop();
+      cartProxy.close();
+      userProxy.close();
+      await amqp.purge('orders');
+    }
   });
 
   test('SIGTERM: a clean stop, exit 0, nothing on stderr (no sanitizer report)', async () => {

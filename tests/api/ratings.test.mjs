@@ -96,6 +96,33 @@ describe('ratings', () => {
     }
   });
 
+  test('MariaDB hung (SIGSTOP): a 503 was not applied; a vote sent and not answered is 504 outcome unknown', async () => {
+    const sku = 'RB-LANTERN-3';
+    const votes = (n) => Promise.all(Array.from({ length: n }, () => vote(ratings, sku, 4)));
+    await votes(16);   // every worker has its connection
+    const before = (await call(ratings, `/api/fetch/${sku}`)).body.rating_count;
+    db.freeze();
+    const answers = [];
+    try {
+      for (const t0 = Date.now(); Date.now() - t0 < 4000;) answers.push(...await votes(8));
+    } finally {
+      db.thaw();
+    }
+    const count = (s) => answers.filter((r) => r.status === s).length;
+    for (const r of answers.filter((a) => a.status === 504))
+      assert.deepEqual(r.body, { error: 'outcome unknown' });
+    assert.deepEqual(answers.filter((r) => ![200, 503, 504].includes(r.status)).map((r) => r.status), []);
+    assert.ok(count(504) > 0, 'some votes were sent and not answered');
+    let after;
+    for (const t0 = Date.now(); Date.now() - t0 < 8000; await sleep(200)) {
+      const r = await call(ratings, `/api/fetch/${sku}`);
+      if (r.status === 200) { after = r.body.rating_count; break; }
+    }
+    const applied = after - before;
+    assert.ok(applied >= count(200) && applied <= count(200) + count(504),
+      `${applied} applied: ${count(200)} answered 200, ${count(504)} unknown, ${count(503)} said 503`);
+  });
+
   test('MariaDB down: fast 503s and health says so; back by itself', async () => {
     await db.stop();
     try {

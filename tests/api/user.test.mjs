@@ -206,6 +206,32 @@ function userTests(backend, storeEnv) {
       assert.equal((await post(user, '/order/stan', '{"orderid":')).status, 400);
     });
 
+    test('POST /order/:id stores only carts of the cart form; a history stays readable', async () => {
+      const name = `poison-${process.pid}`;
+      assert.equal((await post(user, '/register', { name, password: 'secret-pw', email: `${name}@example.com` })).status, 200);
+      let deep = '{"total":1}';
+      for (let i = 0; i < 2046; i++) deep = `{"a":${deep}}`;
+      const bad = [
+        `{"orderid":"deep","cart":${deep}}`,
+        JSON.stringify({ orderid: 'deep2', cart: { total: 1, items: [{ sku: 'A', qty: 1, name: { x: { y: 1 } } }] } }),
+        JSON.stringify({ orderid: 'extra', cart: { total: 1, note: 'x' } }),
+        JSON.stringify({ orderid: 'lines', cart: { items: Array.from({ length: 102 }, () => ({ sku: 'A', qty: 1 })) } }),
+        JSON.stringify({ orderid: 'qty', cart: { items: [{ sku: 'A', qty: 1.5 }] } }),
+        JSON.stringify({ orderid: 'a/b', cart: { total: 1 } }),
+      ];
+      for (const body of bad) {
+        const r = await post(user, `/order/${name}`, body);
+        assert.equal(r.status, 400, body.slice(0, 80));
+        assert.match(r.body.error, /order not valid|order data missing|JSON/, body.slice(0, 80));
+      }
+      const cart = { total: 12.5, tax: 2.08, items: [{ qty: 1, sku: 'RB-PEBBLE-5', name: 'Pebble', price: 12.5, subtotal: 12.5 }] };
+      assert.equal((await post(user, `/order/${name}`, { orderid: 'good', cart })).status, 200);
+      // sent again (payment retries): kept once
+      assert.equal((await post(user, `/order/${name}`, { orderid: 'good', cart })).status, 200);
+      const h = await call(user, `/history/${name}`);
+      assert.deepEqual(h, { status: 200, body: { name, history: [{ orderid: 'good', cart }] } });
+    });
+
     test('50 concurrent orders for one user leave 50 entries', async () => {
       const name = newName();
       await post(user, '/register', { name, password: 'secret1', email: `${name}@example.org` });

@@ -12,7 +12,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import {
-  call, freePort, parseMetrics, rawRequest, removeDir, startService, tempDir,
+  binary, call, freePort, parseMetrics, rawRequest, removeDir, runToExit, startService, tempDir,
 } from './lib/service.mjs';
 
 const SERVICES = ['catalogue', 'user', 'cart', 'shipping', 'ratings', 'payment'];
@@ -93,9 +93,47 @@ describe('web gateway', () => {
     assert.deepEqual(await call(web, '/api/dispatch/health'), { status: 404, body: { error: 'no such service' } });
   });
 
+  test('internal routes are 404 from outside, however spelled; the rest passes', async () => {
+    const blocked = [
+      ['POST', '/api/user/order/stan'], ['POST', '/api/cart/shipping/abc'],
+      ['GET', '/api/catalogue/metrics'], ['GET', '/api/user/ready'], ['GET', '/api/cart/health'],
+      ['GET', '/api/ratings/_health'], ['GET', '/api/payment/metrics?x=1'],
+      ['POST', '/api/user//order/stan'], ['POST', '/api/user/%6Frder/stan'], ['POST', '/api/user/order%2Fstan'],
+      ['GET', '/api/shipping/metrics/'], ['POST', '/api/cart/./shipping/abc'],
+    ];
+    const before = Object.fromEntries(SERVICES.map((s) => [s, echoes[s].requests]));
+    for (const [method, p] of blocked) {
+      const r = await call(web, p, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
+      assert.ok(r.status === 404 || r.status === 400, `${method} ${p}: ${r.status}`);
+      if (r.status === 404) assert.deepEqual(r.body, { error: 'not found' }, `${method} ${p}`);
+    }
+    for (const s of SERVICES) assert.equal(echoes[s].requests, before[s], `nothing reached ${s}`);
+    for (const p of ['/api/user/orders', '/api/user/history/stan', '/api/cart/healthy', '/api/user/check/x'])
+      assert.equal((await call(web, p)).status, 200, p);
+  });
+
+  test('GATEWAY_INTERNAL_ROUTES sets the list; a bad one stops it with exit code 2', async () => {
+    const env = { UI_DIR: dir, GATEWAY_INTERNAL_ROUTES: 'catalogue/products, */secret' };
+    for (const s of SERVICES) env[`${s.toUpperCase()}_URL`] = echoes[s].url;
+    const w = await startService('web', env);
+    try {
+      assert.equal((await call(w, '/api/catalogue/products')).status, 404);
+      assert.equal((await call(w, '/api/cart/secret/x')).status, 404);
+      assert.equal((await call(w, '/api/catalogue/metrics')).status, 200, 'the list replaces the default');
+    } finally {
+      await w.stop();
+    }
+    for (const bad of ['nopath', '/x', 'user/']) {
+      const r = await runToExit(binary('web'), { PATH: process.env.PATH, PORT: String(await freePort()),
+        BIND: '127.0.0.1', UI_DIR: dir, GATEWAY_INTERNAL_ROUTES: bad });
+      assert.equal(r.code, 2, `${bad}: ${r.stderr}`);
+      assert.match(r.stderr, /GATEWAY_INTERNAL_ROUTES/);
+    }
+  });
+
   test('method, body and headers pass through; X-Forwarded-For and traceparent added', async () => {
     const traceId = '0af7651916cd43dd8448eb211c80319c';
-    const r = await call(web, '/api/cart/shipping/abc', {
+    const r = await call(web, '/api/cart/deliver/abc', {
       method: 'POST',
       headers: {
         'content-type': 'application/json', authorization: 'Bearer t0ken', cookie: 'session=42',
@@ -195,7 +233,7 @@ describe('web gateway', () => {
     assert.ok(samples.some((s) => s.name === 'http_server_requests_total' && s.labels.route === '/api/:service/*'));
     assert.ok(samples.some((s) => s.name === 'http_server_requests_total' && s.labels.route === '/*'));
     assert.ok(samples.some((s) => s.name === 'http_client_request_duration_seconds_count' && s.labels.peer === 'cart'));
-    assert.ok(!text.includes('/api/cart/shipping/abc'));
+    assert.ok(!text.includes('/api/cart/deliver/abc'));
   });
 
   test('static files: MIME types, caching, security headers on HTML', async () => {

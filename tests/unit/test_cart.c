@@ -54,7 +54,8 @@ static void test_render_sums_lines_exactly(void **state)
         "{\"items\":[{\"sku\":\"A\",\"name\":\"Ay\",\"price\":10,\"qty\":3},"
         "{\"sku\":\"B\",\"name\":\"Bee\",\"price\":189999,\"qty\":7},"
         "{\"sku\":\"SHIP\",\"name\":\"shipping to X\",\"price\":1250,\"qty\":1}]}";
-    json_t *cart = cart_render(stored, strlen(stored));
+    char etag[CART_ETAG_MAX];
+    json_t *cart = cart_render(stored, strlen(stored), etag);
     assert_non_null(cart);
     json_t *items = json_object_get(cart, "items");
     assert_int_equal(json_array_size(items), 3);
@@ -70,11 +71,30 @@ static void test_render_sums_lines_exactly(void **state)
     json_decref(cart);
 }
 
+static void test_render_names_the_state_in_its_etag(void **state)
+{
+    (void)state;
+    const char *stored =
+        "{\"items\":[],\"token\":\"0123456789abcdef0123456789abcdef\",\"version\":7}";
+    char etag[CART_ETAG_MAX];
+    json_t *cart = cart_render(stored, strlen(stored), etag);
+    assert_non_null(cart);
+    assert_string_equal(etag, "\"0123456789abcdef0123456789abcdef.7\"");
+    assert_null(json_object_get(cart, "token"));
+    json_decref(cart);
+    const char *old = "{\"items\":[]}";
+    cart = cart_render(old, strlen(old), etag);
+    assert_non_null(cart);
+    assert_string_equal(etag, "");
+    json_decref(cart);
+}
+
 static void test_render_empty_cart_written_by_lua(void **state)
 {
     (void)state;
     const char *stored = "{\"items\":{}}";
-    json_t *cart = cart_render(stored, strlen(stored));
+    char etag[CART_ETAG_MAX];
+    json_t *cart = cart_render(stored, strlen(stored), etag);
     assert_non_null(cart);
     assert_int_equal(json_array_size(json_object_get(cart, "items")), 0);
     assert_true(number(cart, "total") == 0);
@@ -92,8 +112,9 @@ static void test_render_refuses_malformed_carts(void **state)
         "{\"items\":[{\"sku\":\"A\",\"name\":\"Ay\",\"price\":-1,\"qty\":1}]}",
         "{\"items\":[{\"sku\":\"A\",\"price\":10,\"qty\":1}]}",
     };
+    char etag[CART_ETAG_MAX];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_null(cart_render(bad[i], strlen(bad[i])));
+        assert_null(cart_render(bad[i], strlen(bad[i]), etag));
 }
 
 int main(void)
@@ -103,6 +124,7 @@ int main(void)
         cmocka_unit_test(test_tax_is_a_sixth_rounded_half_up),
         cmocka_unit_test(test_render_sums_lines_exactly),
         cmocka_unit_test(test_render_empty_cart_written_by_lua),
+        cmocka_unit_test(test_render_names_the_state_in_its_etag),
         cmocka_unit_test(test_render_refuses_malformed_carts),
     };
     return cmocka_run_group_tests_name("cart", tests, NULL, NULL);

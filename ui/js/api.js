@@ -30,15 +30,23 @@ const FRIENDLY = {
   'quantity has to be greater than zero': 'Please choose a quantity of at least 1.',
   'quantity must be a number': 'Please enter the quantity as a whole number.',
   'negative quantity not allowed': 'The quantity cannot be negative.',
+  'the cart has changed: reload it and check it before paying':
+    'Your cart changed since this page showed it. Please check it again before paying.',
 };
 
 export class ApiError extends Error {
-  constructor(message, { status = 0, service = '', detail = '' } = {}) {
+  constructor(message, { status = 0, service = '', detail = '', data = null } = {}) {
     super(message);
     this.name = 'ApiError';
     this.status = status;     // HTTP status, 0 for a network failure
     this.service = service;
     this.detail = detail;     // the service's own error text, if any
+    this.data = data;         // the whole answer body, parsed, if any
+  }
+
+  // The request was sent and no one can tell yet whether it took effect.
+  get outcomeUnknown() {
+    return this.status === 504 && this.detail === 'outcome unknown';
   }
 }
 
@@ -50,6 +58,8 @@ function sentence(text) {
 
 function describe(status, service, detail) {
   const name = SERVICE_NAMES[service] || service;
+  if (status === 504 && detail === 'outcome unknown')
+    return `The ${name} service could not tell whether that went through.`;
   if (status === 502) return `The ${name} service can't be reached right now. Please try again in a moment.`;
   if (status === 503) return `The ${name} service is temporarily unavailable. Please try again in a moment.`;
   if (status === 504) return `The ${name} service took too long to answer. Please try again.`;
@@ -93,7 +103,7 @@ export async function api(service, segments, { method = 'GET', body } = {}) {
   try { data = text ? JSON.parse(text) : null; } catch { /* a plain-text answer such as OK */ }
   if (res.ok) return data;
   const detail = data && typeof data === 'object' && typeof data.error === 'string' ? data.error : '';
-  throw new ApiError(describe(res.status, service, detail), { status: res.status, service, detail });
+  throw new ApiError(describe(res.status, service, detail), { status: res.status, service, detail, data });
 }
 
 // A message for any thrown value, ApiError or not.

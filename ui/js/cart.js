@@ -54,10 +54,23 @@ export async function loadCart() {
   }));
 }
 
+// A change whose outcome is unknown (the cart's store hung) may still be
+// made: never sent again, the cart is read back instead and shown as it is.
+async function rereadAfterUnknown(e) {
+  if (!e.outcomeUnknown) return;
+  await loadCart().catch(() => {});
+  e.message = 'We could not tell whether your cart was changed. It now shows what it holds; please check it before changing it again.';
+}
+
 export async function addToCart(sku, qty) {
   const id = await shopperId();
   markCartUsed();
-  return cartAnswer(() => api('cart', ['add', id, sku, qty]));
+  try {
+    return await cartAnswer(() => api('cart', ['add', id, sku, qty]));
+  } catch (e) {
+    await rereadAfterUnknown(e);
+    throw e;
+  }
 }
 
 // qty 0 removes the line. A cart that expired meanwhile is reloaded.
@@ -67,6 +80,7 @@ export async function updateQuantity(sku, qty) {
     return await cartAnswer(() => api('cart', ['update', id, sku, qty]));
   } catch (e) {
     if (e.status === 404) await loadCart().catch(() => {});
+    await rereadAfterUnknown(e);
     throw e;
   }
 }

@@ -39,8 +39,19 @@ export class MariaDB {
     throw new Error(`mariadbd on port ${this.port} did not start`);
   }
 
+  // Freezes the server (SIGSTOP): connections open, nothing answers, as
+  // with a hung store; thaw (SIGCONT) lets it go on.
+  freeze() {
+    this.child?.kill('SIGSTOP');
+  }
+
+  thaw() {
+    this.child?.kill('SIGCONT');
+  }
+
   async stop() {
     if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      this.child.kill('SIGCONT');
       this.child.kill('SIGTERM');
       await this.exited;
     }

@@ -212,6 +212,7 @@ export class Rabbit {
   async stop(signal = 'SIGTERM') {
     const child = this.child;
     if (!child) return;
+    killGroup(child, 'SIGCONT');   // a frozen VM cannot stop
     if (child.exitCode === null && child.signalCode === null) {
       if (signal === 'SIGKILL') killGroup(child, signal);
       else child.kill(signal);
@@ -222,6 +223,16 @@ export class Rabbit {
     killGroup(child, 'SIGKILL');   // erl_child_setup and friends, if any are left
     this.child = null;
     for (let i = 0; i < 200 && await listening(this.port); i++) await sleep(25);
+  }
+
+  // Freezes the whole VM (SIGSTOP): the port stays open and nothing
+  // answers, as with a hung broker; thaw (SIGCONT) lets it go on.
+  freeze() {
+    if (this.child) killGroup(this.child, 'SIGSTOP');
+  }
+
+  thaw() {
+    if (this.child) killGroup(this.child, 'SIGCONT');
   }
 
   connect(opts) {

@@ -165,6 +165,26 @@ export function rawRequest(port, bytes, { idleMs = 500 } = {}) {
 }
 
 // Parses Prometheus text into [{name, labels, value}] samples.
+// Sends bytes on a new connection, then shuts down its write side (a FIN,
+// as `curl` does with a closed stdin or a client that sends and only reads),
+// and gathers everything the server sends until it closes, or waitMs.
+export function halfClosedRequest(port, bytes, { waitMs = 5000 } = {}) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    const chunks = [];
+    const finish = () => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    };
+    const timer = setTimeout(finish, waitMs);
+    sock.on('connect', () => sock.end(bytes));
+    sock.on('data', (d) => chunks.push(d));
+    sock.on('close', finish);
+    sock.on('error', finish);
+  });
+}
+
 export function parseMetrics(text) {
   const samples = [];
   for (const line of text.split('\n')) {

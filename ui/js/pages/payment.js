@@ -29,20 +29,38 @@ export default async function paymentPage() {
   const user = currentUser();
   const error = h('div', { class: 'inline-error', role: 'alert' });
   const pay = h('button', { type: 'button', class: 'btn btn-primary btn-large btn-block' }, `Pay ${formatPrice(cart.total)}`);
+  // The order id of an attempt whose outcome was unknown: paying again
+  // completes that same order, never a second one.
+  let pending = null;
+  const placed = (orderid) => {
+    try { sessionStorage.setItem(LAST_ORDER_KEY, JSON.stringify({ orderid, cart })); } catch { /* shown without details */ }
+    forgetCart();
+    navigate(route('order', orderid));
+  };
   pay.addEventListener('click', async () => {
     error.textContent = '';
     try {
-      const result = await busy(pay, 'Paying…', async () => {
+      const result = await busy(pay, pending ? 'Checking…' : 'Paying…', async () => {
         const id = await shopperId();
         return api('payment', ['pay', id], { method: 'POST', body: cart });
       });
       if (!result || !result.orderid) throw new Error('no order id in the answer');
-      try { sessionStorage.setItem(LAST_ORDER_KEY, JSON.stringify({ orderid: result.orderid, cart })); } catch { /* shown without details */ }
-      forgetCart();
-      navigate(route('order', result.orderid));
+      placed(result.orderid);
     } catch (e) {
-      error.textContent = `${messageOf(e)} Your cart is still saved, so you can try again.`;
-      loadCart().catch(() => {});
+      if (e.outcomeUnknown && e.data && e.data.orderid) {
+        pending = e.data.orderid;
+        error.textContent = `We could not confirm your payment yet: your order ${pending} may already be placed. ` +
+          'Press the button again in a moment to check; this completes the same order and never charges you twice.';
+        pay.textContent = 'Check my payment';
+      } else if (pending && e.status === 404 && e.detail === 'cart not found') {
+        placed(pending);   // the cart was emptied: the order went through
+      } else if (e.status === 409) {
+        error.textContent = messageOf(e);
+        loadCart().then(() => navigate('#/cart')).catch(() => {});
+      } else {
+        error.textContent = `${messageOf(e)} Your cart is still saved, so you can try again.`;
+        loadCart().catch(() => {});
+      }
     }
   });
 

@@ -1,0 +1,748 @@
+/*
+ * rs_client_loop.c - peer calls on the server's own event loop (see
+ * rs_client.h, rs_client_call_async).
+ *
+ * Each loop keeps its own connections to each peer address, alive between
+ * calls, at most MAX_PER_PEER of them; calls beyond that wait in the
+ * peer's queue for the next free one, so a thousand browsers do not become
+ * a thousand upstream connections (and their buffers) on each side. The
+ * request goes out with one write; the answer is parsed by http-parser.
+ * A kept connection that the peer has closed is noticed while idle and
+ * dropped; a call on a reused connection that dies before any answer is
+ * sent again once on a fresh one. Timeouts are checked on the loop's tick.
+ */
+#include "rs_client.h"
+#include "rs_client_shared.h"
+
+#include <errno.h>
+#include <http_parser.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "rs_log.h"
+#include "rs_loop.h"
+#include "rs_service.h"
+#include "rs_trace.h"
+
+#define MAX_PER_PEER   64
+#define MAX_PEERS      64
+#define MAX_ANSWER     (16 * 1024 * 1024)
+#define READ_CHUNK     (64 * 1024)
+
+typedef struct call call;
+typedef struct upconn upconn;
+typedef struct peer peer;
+typedef struct client_loop client_loop;
+
+struct peer {
+    char                    host[256];
+    char                    port[8];
+    struct sockaddr_storage addr;
+    socklen_t               addr_len;       /* 0 until resolved */
+    upconn                 *idle;           /* kept-alive, most recent first */
+    unsigned                nconns;         /* open, busy or idle */
+    call                   *queue, *queue_tail;   /* waiting for a connection */
+};
+
+struct upconn {
+    rs_watch     watch;
+    int          fd;
+    peer        *peer;
+    client_loop *cl;
+    call        *call;          /* NULL while idle */
+    upconn      *next_idle;
+    http_parser  parser;
+    bool         connecting;
+    bool         reused;        /* has answered a call before */
+    bool         writable, readable;
+    bool         closed;
+    bool         eof;           /* the peer's end of the stream was signalled */
+    size_t       sent;
+    char         field[16];     /* the header name being read, for Content-Type */
+    size_t       field_len;
+    bool         field_done;
+    bool         in_type;
+    rs_loop_job  free_job;
+};
+
+struct call {
+    call               *next, *prev;     /* among the loop's calls */
+    call               *next_queued;
+    rs_client_request   rq;              /* method and url point into this call */
+    char                method[16];
+    peer               *peer;
+    upconn             *conn;
+    rs_buf              head;            /* request line and headers */
+    rs_client_response  response;
+    bool                complete;
+    bool                sent_again;
+    bool                failing;         /* its failure is deferred */
+    rs_loop_job         fail_job;
+    double              started, deadline, connect_deadline;
+    rs_client_done      done;
+    void               *arg;
+};
+
+struct client_loop {
+    rs_loop *loop;
+    peer    *peers[MAX_PEERS];
+    int      npeers;
+    call    *calls;
+    char    *scratch;
+    bool     closing;
+};
+
+static _Thread_local client_loop *this_loop;
+
+static void finish(call *c, rs_client_result result);
+static void start_on_connection(call *c, upconn *u);
+static void serve_queue(client_loop *cl, peer *p);
+static void conn_event(rs_watch *w, uint32_t events);
+
+/* ---- connections ---- */
+
+static void free_upconn_job(rs_loop_job *job)
+{
+    free((char *)job - offsetof(upconn, free_job));
+}
+
+static void remove_idle(upconn *u)
+{
+    for (upconn **link = &u->peer->idle; *link != NULL; link = &(*link)->next_idle) {
+        if (*link == u) {
+            *link = u->next_idle;
+            return;
+        }
+    }
+}
+
+static void close_upconn(upconn *u)
+{
+    if (u->closed)
+        return;
+    u->closed = true;
+    if (u->call == NULL)
+        remove_idle(u);
+    rs_loop_unwatch(u->cl->loop, u->fd);
+    close(u->fd);
+    u->peer->nconns--;
+    u->free_job.run = free_upconn_job;
+    rs_loop_defer(u->cl->loop, &u->free_job);
+}
+
+static int resolve(peer *p)
+{
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res = NULL;
+    int rc = getaddrinfo(p->host, p->port, &hints, &res);
+    if (rc != 0 || res == NULL) {
+        rs_log(RS_WARN, "cannot resolve %s: %s", p->host, gai_strerror(rc));
+        return -1;
+    }
+    memcpy(&p->addr, res->ai_addr, res->ai_addrlen);
+    p->addr_len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+/* A new connection to the peer, connecting; NULL with errno set. */
+static upconn *open_upconn(client_loop *cl, peer *p)
+{
+    if (p->addr_len == 0 && resolve(p) != 0) {
+        errno = EHOSTUNREACH;
+        return NULL;
+    }
+    int fd = socket(p->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return NULL;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (struct sockaddr *)&p->addr, p->addr_len) != 0 && errno != EINPROGRESS) {
+        int e = errno;
+        close(fd);
+        p->addr_len = 0;   /* resolve again next time */
+        errno = e;
+        return NULL;
+    }
+    upconn *u = calloc(1, sizeof *u);
+    if (u == NULL) {
+        close(fd);
+        errno = ENOMEM;
+        return NULL;
+    }
+    u->fd = fd;
+    u->peer = p;
+    u->cl = cl;
+    u->connecting = true;
+    u->watch.on_event = conn_event;
+    if (rs_loop_watch(cl->loop, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &u->watch) != 0) {
+        int e = errno;
+        close(fd);
+        free(u);
+        errno = e;
+        return NULL;
+    }
+    p->nconns++;
+    return u;
+}
+
+static call *take_queued(peer *p)
+{
+    call *c = p->queue;
+    if (c != NULL) {
+        p->queue = c->next_queued;
+        if (p->queue == NULL)
+            p->queue_tail = NULL;
+    }
+    return c;
+}
+
+/* Room was made under the cap: queued calls open new connections. */
+static void serve_queue(client_loop *cl, peer *p)
+{
+    while (p->queue != NULL && p->nconns < MAX_PER_PEER) {
+        call *c = take_queued(p);
+        upconn *fresh = open_upconn(cl, p);
+        if (fresh == NULL)
+            finish(c, RS_CLIENT_CONNECT);
+        else
+            start_on_connection(c, fresh);
+    }
+}
+
+/* The call is over with this connection: keep it for the next call (the
+ * first one waiting, if any), or close it. */
+static void release_upconn(upconn *u, bool keep)
+{
+    peer *p = u->peer;
+    u->call = NULL;
+    if (!keep) {
+        close_upconn(u);
+        serve_queue(u->cl, p);
+        return;
+    }
+    u->reused = true;
+    call *next = take_queued(p);
+    if (next != NULL) {
+        start_on_connection(next, u);
+        return;
+    }
+    u->next_idle = p->idle;
+    p->idle = u;
+}
+
+/* ---- the answer ---- */
+
+static call *call_of(http_parser *hp)
+{
+    return ((upconn *)hp->data)->call;
+}
+
+static int on_header_field(http_parser *hp, const char *at, size_t len)
+{
+    upconn *u = hp->data;
+    if (u->field_done) {
+        u->field_len = 0;
+        u->field_done = false;
+    }
+    u->in_type = false;
+    size_t room = sizeof u->field - 1 - u->field_len;
+    size_t n = len < room ? len : room;
+    memcpy(u->field + u->field_len, at, n);
+    u->field_len += len;   /* longer than the buffer: never Content-Type */
+    return 0;
+}
+
+static int on_header_value(http_parser *hp, const char *at, size_t len)
+{
+    upconn *u = hp->data;
+    call *c = u->call;
+    if (!u->field_done) {
+        u->field_done = true;
+        u->in_type = u->field_len == 12 && strncasecmp(u->field, "content-type", 12) == 0;
+        if (u->in_type)
+            c->response.content_type[0] = '\0';
+    }
+    if (u->in_type) {
+        size_t have = strlen(c->response.content_type);
+        size_t room = sizeof c->response.content_type - 1 - have;
+        size_t n = len < room ? len : room;
+        memcpy(c->response.content_type + have, at, n);
+        c->response.content_type[have + n] = '\0';
+    }
+    return 0;
+}
+
+static int on_headers_complete(http_parser *hp)
+{
+    call *c = call_of(hp);
+    c->response.status = hp->status_code;
+    upconn *u = hp->data;
+    u->field_len = 0;
+    u->field_done = false;
+    u->in_type = false;
+    return strcmp(c->method, "HEAD") == 0 ? 1 : 0;   /* 1: no body follows */
+}
+
+static int on_body(http_parser *hp, const char *at, size_t len)
+{
+    call *c = call_of(hp);
+    if (c->response.body.len + len > MAX_ANSWER)
+        return -1;
+    return rs_buf_append(&c->response.body, at, len);
+}
+
+static int on_message_complete(http_parser *hp)
+{
+    call *c = call_of(hp);
+    if (hp->status_code >= 100 && hp->status_code < 200) {   /* interim: the answer follows */
+        rs_buf_reset(&c->response.body);
+        c->response.content_type[0] = '\0';
+        return 0;
+    }
+    c->complete = true;
+    http_parser_pause(hp, 1);
+    return 0;
+}
+
+static const http_parser_settings answer_settings = {
+    .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
+    .on_headers_complete = on_headers_complete,
+    .on_body = on_body,
+    .on_message_complete = on_message_complete,
+};
+
+/* ---- a call on its connection ---- */
+
+/* The connection failed under the call: send it again once on a fresh
+ * connection when the failure may be a kept connection the peer had
+ * closed, else end the call. */
+static void connection_failed(upconn *u, rs_client_result result)
+{
+    call *c = u->call;
+    bool stale = u->reused && c->response.status == 0 && c->response.body.len == 0;
+    u->call = NULL;
+    c->conn = NULL;
+    close_upconn(u);
+    if (stale && !c->sent_again) {
+        c->sent_again = true;
+        upconn *fresh = open_upconn(u->cl, c->peer);
+        if (fresh != NULL) {
+            start_on_connection(c, fresh);
+            return;
+        }
+        result = RS_CLIENT_CONNECT;
+    }
+    peer *p = c->peer;
+    finish(c, result);
+    serve_queue(u->cl, p);
+}
+
+static void send_request(upconn *u)
+{
+    call *c = u->call;
+    size_t total = c->head.len + (c->rq.body != NULL ? c->rq.body_len : 0);
+    while (u->sent < total && u->writable) {
+        struct iovec iov[2];
+        int n = 0;
+        if (u->sent < c->head.len)
+            iov[n++] = (struct iovec){c->head.data + u->sent, c->head.len - u->sent};
+        size_t body_at = u->sent > c->head.len ? u->sent - c->head.len : 0;
+        if (c->rq.body != NULL && body_at < c->rq.body_len)
+            iov[n++] = (struct iovec){(char *)c->rq.body + body_at, c->rq.body_len - body_at};
+        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+        ssize_t w = sendmsg(u->fd, &msg, MSG_NOSIGNAL);
+        if (w > 0)
+            u->sent += (size_t)w;
+        else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            u->writable = false;
+        else if (w < 0 && errno != EINTR) {
+            connection_failed(u, RS_CLIENT_ERROR);
+            return;
+        }
+    }
+}
+
+static void read_answer(upconn *u)
+{
+    call *c = u->call;
+    while (c != NULL && !c->complete && u->readable) {
+        ssize_t n = recv(u->fd, u->cl->scratch, READ_CHUNK, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            u->readable = false;
+            return;
+        }
+        if (n < 0) {
+            connection_failed(u, RS_CLIENT_ERROR);
+            return;
+        }
+        if (n > 0 && (size_t)n < READ_CHUNK && !u->eof)
+            u->readable = false;   /* emptied: more data makes a new edge */
+        size_t used = http_parser_execute(&u->parser, &answer_settings, u->cl->scratch, (size_t)n);
+        enum http_errno e = HTTP_PARSER_ERRNO(&u->parser);
+        if (n == 0 && !c->complete) {   /* closed before the end of the answer */
+            connection_failed(u, RS_CLIENT_ERROR);
+            return;
+        }
+        if (e != HPE_OK && e != HPE_PAUSED) {
+            rs_log(RS_WARN, "%s %s: bad answer: %s", c->method, c->rq.url, http_errno_name(e));
+            connection_failed(u, RS_CLIENT_ERROR);
+            return;
+        }
+        if (c->complete) {
+            bool keep = n > 0 && used == (size_t)n && http_should_keep_alive(&u->parser) &&
+                        !u->parser.upgrade;
+            c->conn = NULL;
+            release_upconn(u, keep);
+            finish(c, RS_CLIENT_OK);
+            return;
+        }
+    }
+}
+
+static void conn_event(rs_watch *w, uint32_t events)
+{
+    upconn *u = (upconn *)w;
+    if (u->closed)
+        return;
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        u->readable = true;
+    if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+        u->eof = true;
+    if (events & EPOLLOUT)
+        u->writable = true;
+    if (u->call == NULL) {   /* idle: the peer closed it, or sent what no one asked for */
+        if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+            close_upconn(u);
+        return;
+    }
+    if (u->connecting) {
+        if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+            return;
+        int err = 0;
+        socklen_t len = sizeof err;
+        if (getsockopt(u->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0) {
+            u->peer->addr_len = 0;
+            u->reused = false;
+            connection_failed(u, RS_CLIENT_CONNECT);
+            return;
+        }
+        u->connecting = false;
+    }
+    send_request(u);
+    if (!u->closed && u->call != NULL)
+        read_answer(u);
+}
+
+static void start_on_connection(call *c, upconn *u)
+{
+    c->conn = u;
+    u->call = c;
+    u->sent = 0;
+    u->field_len = 0;
+    u->field_done = false;
+    u->in_type = false;
+    http_parser_init(&u->parser, HTTP_RESPONSE);
+    u->parser.data = u;
+    c->connect_deadline = rs_loop_now(u->cl->loop) + (double)rs_client_connect_timeout_ms / 1000.0;
+    if (!u->connecting) {
+        u->writable = true;
+        send_request(u);
+    }
+}
+
+/* ---- calls ---- */
+
+static void unlink_call(client_loop *cl, call *c)
+{
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        cl->calls = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+}
+
+static void free_call(call *c)
+{
+    rs_buf_free(&c->head);
+    rs_buf_free(&c->response.body);
+    free((char *)c->rq.url);
+    free(c);
+}
+
+static void finish(call *c, rs_client_result result)
+{
+    unlink_call(this_loop, c);
+    if (result != RS_CLIENT_OK)
+        rs_log(RS_WARN, "%s %s: %s", c->method, c->rq.url,
+               result == RS_CLIENT_CONNECT ? "cannot connect" :
+               result == RS_CLIENT_TIMEOUT ? "timed out" : "failed");
+    rs_client_observe(&c->rq, result, c->response.status, c->started);
+    c->done(c->arg, result, &c->response);
+    free_call(c);
+}
+
+static void unqueue(call *c)
+{
+    peer *p = c->peer;
+    call *prev = NULL;
+    for (call *q = p->queue; q != NULL; prev = q, q = q->next_queued) {
+        if (q != c)
+            continue;
+        if (prev != NULL)
+            prev->next_queued = q->next_queued;
+        else
+            p->queue = q->next_queued;
+        if (p->queue_tail == q)
+            p->queue_tail = prev;
+        return;
+    }
+}
+
+static void fail_call_job(rs_loop_job *job)
+{
+    call *c = (call *)((char *)job - offsetof(call, fail_job));
+    if (!c->failing)
+        return;
+    peer *p = c->peer;
+    finish(c, RS_CLIENT_CONNECT);
+    serve_queue(this_loop, p);
+}
+
+/* Every tick: calls past their connect or total deadline. */
+static void check_timeouts(void *ctx, double now)
+{
+    client_loop *cl = ctx;
+    call *next;
+    for (call *c = cl->calls; c != NULL; c = next) {
+        next = c->next;
+        bool connect_late = c->conn != NULL && c->conn->connecting && now >= c->connect_deadline;
+        if (c->failing || (now < c->deadline && !connect_late))
+            continue;
+        peer *p = c->peer;
+        if (c->conn != NULL) {
+            c->conn->call = NULL;
+            close_upconn(c->conn);
+            c->conn = NULL;
+        } else {
+            unqueue(c);
+        }
+        finish(c, connect_late ? RS_CLIENT_CONNECT : RS_CLIENT_TIMEOUT);
+        serve_queue(cl, p);
+        next = cl->calls;   /* finish may have started or ended other calls */
+    }
+}
+
+/* As the loop ends (its deferred failures have run): what is left fails. */
+static void close_client_loop(void *ctx)
+{
+    client_loop *cl = ctx;
+    cl->closing = true;
+    while (cl->calls != NULL) {
+        call *c = cl->calls;
+        if (c->conn != NULL) {
+            c->conn->call = NULL;
+            close_upconn(c->conn);
+            c->conn = NULL;
+        } else {
+            unqueue(c);
+        }
+        finish(c, RS_CLIENT_ERROR);
+    }
+    for (int i = 0; i < cl->npeers; i++) {
+        while (cl->peers[i]->idle != NULL)
+            close_upconn(cl->peers[i]->idle);
+        free(cl->peers[i]);
+    }
+    free(cl->scratch);
+    free(cl);
+    this_loop = NULL;
+}
+
+static client_loop *current_client_loop(void)
+{
+    if (this_loop != NULL)
+        return this_loop;
+    rs_loop *loop = rs_loop_current();
+    if (loop == NULL)
+        return NULL;
+    client_loop *cl = calloc(1, sizeof *cl);
+    if (cl == NULL || (cl->scratch = malloc(READ_CHUNK)) == NULL ||
+        rs_loop_on_tick(loop, check_timeouts, cl) != 0 ||
+        rs_loop_on_exit(loop, close_client_loop, cl) != 0) {
+        if (cl != NULL)
+            free(cl->scratch);
+        free(cl);
+        return NULL;
+    }
+    cl->loop = loop;
+    this_loop = cl;
+    return cl;
+}
+
+/* "http://host[:port]/path": host, port and path, or -1. */
+static int split_url(const char *url, char *host, size_t host_size, char port[8],
+                     const char **path)
+{
+    if (strncmp(url, "http://", 7) != 0)
+        return -1;
+    const char *h = url + 7, *end;
+    if (*h == '[') {
+        end = strchr(h, ']');
+        if (end == NULL)
+            return -1;
+        h++;
+    } else {
+        end = h + strcspn(h, ":/?");
+    }
+    size_t n = (size_t)(end - h);
+    if (n == 0 || n >= host_size)
+        return -1;
+    memcpy(host, h, n);
+    host[n] = '\0';
+    const char *rest = *end == ']' ? end + 1 : end;
+    snprintf(port, 8, "80");
+    if (*rest == ':') {
+        size_t digits = strspn(rest + 1, "0123456789");
+        if (digits == 0 || digits > 5)
+            return -1;
+        memcpy(port, rest + 1, digits);
+        port[digits] = '\0';
+        rest += 1 + digits;
+    }
+    if (*rest != '/' && *rest != '?' && *rest != '\0')
+        return -1;
+    *path = *rest == '/' ? rest : "/";
+    return 0;
+}
+
+static peer *find_peer(client_loop *cl, const char *host, const char *port)
+{
+    for (int i = 0; i < cl->npeers; i++)
+        if (strcmp(cl->peers[i]->host, host) == 0 && strcmp(cl->peers[i]->port, port) == 0)
+            return cl->peers[i];
+    if (cl->npeers == MAX_PEERS)
+        return NULL;
+    peer *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return NULL;
+    snprintf(p->host, sizeof p->host, "%s", host);
+    snprintf(p->port, sizeof p->port, "%s", port);
+    cl->peers[cl->npeers++] = p;
+    return p;
+}
+
+/* The request line and headers: traceparent, Content-Type and length,
+ * the caller's lines. */
+static int compose_request(call *c, const rs_client_request *rq, const char *path)
+{
+    rs_buf *h = &c->head;
+    bool v6 = strchr(c->peer->host, ':') != NULL;
+    rs_buf_printf(h, "%s %s HTTP/1.1\r\nHost: %s%s%s:%s\r\n", rq->method, path, v6 ? "[" : "",
+                  c->peer->host, v6 ? "]" : "", c->peer->port);
+    const rs_trace *t = rs_trace_current();
+    if (rq->traceparent != NULL) {
+        rs_buf_printf(h, "traceparent: %s\r\n", rq->traceparent);
+    } else if (t != NULL) {
+        char tp[RS_TRACEPARENT_LEN + 1];
+        rs_trace_format(t, tp);
+        rs_buf_printf(h, "traceparent: %s\r\n", tp);
+    }
+    if (rq->body != NULL)
+        rs_buf_printf(h, "Content-Type: %s\r\nContent-Length: %zu\r\n",
+                      rq->content_type ? rq->content_type : "application/json", rq->body_len);
+    else if (strcmp(rq->method, "POST") == 0 || strcmp(rq->method, "PUT") == 0)
+        rs_buf_puts(h, "Content-Length: 0\r\n");
+    for (size_t i = 0; i < rq->nheaders; i++)
+        rs_buf_printf(h, "%s\r\n", rq->headers[i]);
+    rs_buf_puts(h, "\r\n");
+    return h->failed ? -1 : 0;
+}
+
+/* A method, a target and header lines fit to go on the wire as they are. */
+static bool clean_request(const rs_client_request *rq, const char *path)
+{
+    for (const char *p = path; *p != '\0'; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+            return false;
+    for (size_t i = 0; i < rq->nheaders; i++)
+        if (strpbrk(rq->headers[i], "\r\n") != NULL)
+            return false;
+    return strlen(rq->method) < sizeof ((call *)0)->method && strpbrk(rq->method, " \r\n") == NULL;
+}
+
+static void enqueue(peer *p, call *c)
+{
+    c->next_queued = NULL;
+    if (p->queue_tail != NULL)
+        p->queue_tail->next_queued = c;
+    else
+        p->queue = c;
+    p->queue_tail = c;
+}
+
+int rs_client_call_async(const rs_client_request *rq, rs_client_done done, void *arg)
+{
+    client_loop *cl = current_client_loop();
+    char host[256], port[8];
+    const char *path;
+    if (cl == NULL || cl->closing || split_url(rq->url, host, sizeof host, port, &path) != 0 ||
+        !clean_request(rq, path))
+        return -1;
+    call *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return -1;
+    c->rq = *rq;
+    c->rq.url = strdup(rq->url);
+    c->peer = find_peer(cl, host, port);
+    if (c->rq.url == NULL || c->peer == NULL || compose_request(c, rq, path) != 0) {
+        free_call(c);
+        return -1;
+    }
+    strcpy(c->method, rq->method);
+    c->rq.method = c->method;
+    c->rq.headers = NULL;
+    c->rq.nheaders = 0;
+    c->rq.content_type = NULL;
+    c->rq.traceparent = NULL;
+    c->done = done;
+    c->arg = arg;
+    c->started = rs_loop_now(cl->loop);
+    c->deadline = c->started +
+        (double)(rq->timeout_ms > 0 ? rq->timeout_ms : rs_client_total_timeout_ms) / 1000.0;
+    c->next = cl->calls;
+    if (cl->calls != NULL)
+        cl->calls->prev = c;
+    cl->calls = c;
+    peer *p = c->peer;
+    upconn *u = p->idle;
+    if (u == NULL && p->nconns < MAX_PER_PEER && (u = open_upconn(cl, p)) == NULL) {
+        /* refused at once (as on loopback): the caller hears it from the
+         * loop, as it would a refusal that took a while */
+        c->failing = true;
+        c->fail_job.run = fail_call_job;
+        rs_loop_defer(cl->loop, &c->fail_job);
+        return 0;
+    }
+    if (u == NULL) {
+        enqueue(p, c);
+    } else {
+        if (u == p->idle)
+            p->idle = u->next_idle;
+        start_on_connection(c, u);
+    }
+    return 0;
+}
