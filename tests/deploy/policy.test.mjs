@@ -195,4 +195,30 @@ describe('each policy catches a broken tree', () => {
     const shippingLabels = find(o, 'Deployment', 'shipping').spec.template.metadata.labels;
     for (const p of o.filter((x) => x.kind === 'NetworkPolicy' && selects(x.spec.podSelector, shippingLabels))) o.splice(o.indexOf(p), 1);
   }, /^Deployment\/robot-shop\/shipping: no NetworkPolicy restricts its ingress/));
+
+  test('a monitor that scrapes nothing, or what Prometheus may not reach', () => {
+    expectCaught((o) => { find(o, 'PodMonitor', 'services').spec.podMetricsEndpoints[0].port = 'metrics'; },
+      /^PodMonitor\/robot-shop\/services: spec\.podMetricsEndpoints\[0\]\.port metrics: no such port on Deployment\/robot-shop\/web/);
+    expectCaught((o) => { find(o, 'PodMonitor', 'mysql').spec.selector.matchLabels['app.kubernetes.io/name'] = 'mariadb'; },
+      /^PodMonitor\/robot-shop\/mysql: spec\.selector: selects no pods/);
+    expectCaught((o) => { find(o, 'NetworkPolicy', 'redis').spec.ingress.pop(); },
+      /^PodMonitor\/robot-shop\/redis: spec\.podMetricsEndpoints\[0\]: NetworkPolicy ingress does not admit Prometheus to redis:metrics/);
+    // In the mesh, the services are scraped on Istio's merged-metrics port.
+    expectCaught((o) => { delete find(o, 'NetworkPolicy', 'istio-sidecars').spec.ingress; },
+      /^PodMonitor\/robot-shop\/services: spec\.podMetricsEndpoints\[0\]: NetworkPolicy ingress does not admit Prometheus to cart:15020/);
+    // Outside it, on their http port, through the ServiceMonitors.
+    const plain = [...render(path.join(KUBE_DIR, 'overlays/dev')), ...render(path.join(KUBE_DIR, 'tests/base-monitoring')).filter((x) => x.kind === 'ServiceMonitor')];
+    assert.deepEqual(violations(plain, COMMON_RULES).filter((v) => v.startsWith('ServiceMonitor')), []);
+    find(plain, 'ServiceMonitor', 'cart').spec.endpoints[0].port = 'metrics';
+    find(plain, 'ServiceMonitor', 'web').spec.selector.matchLabels['app.kubernetes.io/name'] = 'gateway';
+    const found = violations(plain, COMMON_RULES);
+    assert.ok(found.some((v) => /^ServiceMonitor\/robot-shop\/cart: spec\.endpoints\[0\]\.port metrics: no such port on Service\/robot-shop\/cart/.test(v)), found.join('\n'));
+    assert.ok(found.some((v) => /^ServiceMonitor\/robot-shop\/web: spec\.selector: selects no Service/.test(v)), found.join('\n'));
+  });
+
+  test('an exporter sidecar that breaks the container rules', () => expectCaught((o) => {
+    const exporter = podSpecOf(find(o, 'StatefulSet', 'mongodb')).containers.find((c) => c.name === 'exporter');
+    delete exporter.livenessProbe;
+    exporter.image = 'docker.io/percona/mongodb_exporter';
+  }, /^StatefulSet\/robot-shop\/mongodb: container exporter: livenessProbe: missing/));
 });

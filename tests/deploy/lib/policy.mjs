@@ -539,6 +539,71 @@ export function networkPolicyRules(objects) {
   return out;
 }
 
+// -- monitoring ----------------------------------------------------------------
+
+// Is pod w's port (a container port, {containerPort, name}) admitted from
+// Prometheus by an ingress policy (one naming it, or any source), or by no
+// ingress policy at all?
+function prometheusMayScrape(w, port, objects) {
+  const ingress = policiesFor(w, objects, 'Ingress');
+  return !ingress.length || ingress.some((p) => (p.spec.ingress ?? []).some((r) =>
+    (!r.from || !r.from.length || r.from.some((peer) => isPeer(peer, PROMETHEUS))) && portMatches(r.ports, port)));
+}
+
+// The port an endpoint's relabeling moves the address to (Istio's merged
+// metrics, say: `$1:15020`), as a container port; null when it keeps it.
+function relabeledPort(endpoint) {
+  const r = (endpoint.relabelings ?? []).find((x) => x.targetLabel === '__address__');
+  const m = /:(\d+)$/.exec(r?.replacement ?? '');
+  return m ? { containerPort: Number(m[1]) } : null;
+}
+
+// What Prometheus is told to scrape is there, and may be scraped: every
+// ServiceMonitor selects a Service with the named port, every PodMonitor
+// pods with it, and the NetworkPolicies (when rendered) admit Prometheus
+// to each pod on each of those ports. Exporters are scraped only this way,
+// never called by the shop, so the call rules above do not see them.
+export function monitorRules(objects) {
+  const out = [];
+  const scraped = []; // {monitor, workload, port}
+  for (const m of objects.filter((o) => o.kind === 'ServiceMonitor')) {
+    const where = objectName(m);
+    const services = objects.filter((o) => o.kind === 'Service' && o.metadata?.namespace === m.metadata?.namespace && selects(m.spec?.selector, o.metadata?.labels ?? {}));
+    if (!services.length) out.push(`${where}: spec.selector: selects no Service`);
+    for (const [i, e] of (m.spec?.endpoints ?? []).entries()) {
+      for (const svc of services) {
+        const svcPort = (svc.spec.ports ?? []).find((p) => p.name === e.port);
+        if (!svcPort) {
+          out.push(`${where}: spec.endpoints[${i}].port ${e.port}: no such port on ${objectName(svc)}`);
+          continue;
+        }
+        for (const w of podsOfService(svc, objects)) {
+          const port = targetOf(svcPort, w);
+          if (port) scraped.push({ where: `${where}: spec.endpoints[${i}]`, w, port });
+        }
+      }
+    }
+  }
+  for (const m of objects.filter((o) => o.kind === 'PodMonitor')) {
+    const where = objectName(m);
+    const pods = workloads(objects).filter((w) => w.metadata?.namespace === m.metadata?.namespace && selects(m.spec?.selector, podLabelsOf(w)));
+    if (!pods.length) out.push(`${where}: spec.selector: selects no pods of any workload`);
+    for (const [i, e] of (m.spec?.podMetricsEndpoints ?? []).entries()) {
+      for (const w of pods) {
+        const port = containerPorts(w).find((p) => p.name === e.port);
+        if (!port) out.push(`${where}: spec.podMetricsEndpoints[${i}].port ${e.port}: no such port on ${objectName(w)}`);
+        else scraped.push({ where: `${where}: spec.podMetricsEndpoints[${i}]`, w, port: relabeledPort(e) ?? port });
+      }
+    }
+  }
+  if (objects.some((o) => o.kind === 'NetworkPolicy')) {
+    for (const { where, w, port } of scraped) {
+      if (!prometheusMayScrape(w, port, objects)) out.push(`${where}: NetworkPolicy ingress does not admit Prometheus to ${nameOf(w)}:${port.name ?? port.containerPort}`);
+    }
+  }
+  return out;
+}
+
 // With Karpenter NodePools rendered: every workload's required node label
 // is one a pool gives its nodes, and every pool's taints are tolerated by
 // the workloads that must run there.
@@ -568,5 +633,6 @@ export function nodePoolRules(objects) {
 // The rules every rendered tree keeps, and those only production keeps.
 export const COMMON_RULES = {
   containerRules, imageRules, serviceRules, referenceRules, urlRules, disruptionBudgetRules, namespaceRules, networkPolicyRules, nodePoolRules,
+  monitorRules,
 };
 export const PRODUCTION_RULES = { productionSchedulingRules, productionSecretRules };
