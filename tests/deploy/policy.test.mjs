@@ -48,7 +48,8 @@ test('the production settings make exactly the calls of the architecture', () =>
 });
 
 describe('each policy catches a broken tree', () => {
-  const production = render(path.join(KUBE_DIR, 'overlays/production'));
+  // Production with the monitoring component: every rule has objects to act on.
+  const production = render(path.join(KUBE_DIR, 'tests/production-monitoring'));
   const rules = rulesFor('production');
   const find = (objects, kind, name) => objects.find((o) => o.kind === kind && o.metadata.name === name);
   const container = (objects, kind, name) => podSpecOf(find(objects, kind, name)).containers[0];
