@@ -522,6 +522,19 @@ static void fail_call_job(rs_loop_job *job)
     serve_queue(this_loop, p);
 }
 
+/* Takes a call off what carries it: closes its upstream connection (an
+ * answer half read cannot be reused), or takes it off its peer's queue. */
+static void detach(call *c)
+{
+    if (c->conn != NULL) {
+        c->conn->call = NULL;
+        close_upconn(c->conn);
+        c->conn = NULL;
+    } else {
+        unqueue(c);
+    }
+}
+
 /* Every tick: calls past their connect or total deadline. */
 static void check_timeouts(void *ctx, double now)
 {
@@ -533,13 +546,7 @@ static void check_timeouts(void *ctx, double now)
         if (c->failing || (now < c->deadline && !connect_late))
             continue;
         peer *p = c->peer;
-        if (c->conn != NULL) {
-            c->conn->call = NULL;
-            close_upconn(c->conn);
-            c->conn = NULL;
-        } else {
-            unqueue(c);
-        }
+        detach(c);
         finish(c, connect_late ? RS_CLIENT_CONNECT : RS_CLIENT_TIMEOUT);
         serve_queue(cl, p);
         next = cl->calls;   /* finish may have started or ended other calls */
@@ -553,13 +560,7 @@ static void close_client_loop(void *ctx)
     cl->closing = true;
     while (cl->calls != NULL) {
         call *c = cl->calls;
-        if (c->conn != NULL) {
-            c->conn->call = NULL;
-            close_upconn(c->conn);
-            c->conn = NULL;
-        } else {
-            unqueue(c);
-        }
+        detach(c);
         finish(c, RS_CLIENT_ERROR);
     }
     for (int i = 0; i < cl->npeers; i++) {
