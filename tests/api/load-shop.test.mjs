@@ -10,13 +10,12 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { runRsLoad } from './lib/rsload.mjs';
+import { reserveStackOffset } from './lib/stack.mjs';
 import { ROOT, metricValue, removeDir, sleep, tempDir } from './lib/service.mjs';
 
 const run = promisify(execFile);
-// Below 32768, like every stack port: out of the ephemeral range.
-const OFFSET = 4000;
-const SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
-const PAYMENT = `http://127.0.0.1:${8086 + OFFSET}`;
+// The stack's port offset, reserved for this file in before().
+let OFFSET, SHOP, PAYMENT, reservation;
 const VUS = 4;
 
 const BROWSE_STEPS = [
@@ -40,6 +39,10 @@ describe('rs-load against the whole shop', () => {
   const stack = (command) => run(path.join(ROOT, 'scripts/stack'), [command], { env: env(), timeout: 300000 });
 
   before(async () => {
+    reservation = await reserveStackOffset();
+    OFFSET = reservation.offset;
+    SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
+    PAYMENT = `http://127.0.0.1:${8086 + OFFSET}`;
     stackDir = tempDir('rs-load-stack-');
     reportDir = tempDir('rs-load-shop-');
     await stack('run');
@@ -49,6 +52,7 @@ describe('rs-load against the whole shop', () => {
     if (stackDir) await stack('stop').catch(() => {});
     removeDir(stackDir);
     removeDir(reportDir);
+    reservation?.release();
   });
 
   // Runs rs-load on the shop to its end: exit code, output and results.

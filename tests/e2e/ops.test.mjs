@@ -19,14 +19,12 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { needsKubernetes, panelQueries } from '../deploy/lib/dashboards.mjs';
 import { runRsLoad } from '../api/lib/rsload.mjs';
+import { reserveStackOffset } from '../api/lib/stack.mjs';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-// Below 32768 like every stack port, and none of them one Chromium refuses.
-const OFFSET = 7000;
-const SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
-const PROMETHEUS = `http://127.0.0.1:${19090 + OFFSET}`;
-const OPS = `http://127.0.0.1:${19091 + OFFSET}/ops/`;
+// The stack's port offset, reserved for this file in before().
+let OFFSET, SHOP, PROMETHEUS, OPS, reservation;
 const OUT = path.resolve(ROOT, process.env.E2E_OUT ?? path.join(process.env.BUILD_DIR ?? 'build', 'e2e'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -43,6 +41,11 @@ describe('monitoring a shop under load', () => {
   const stack = (command) => run(path.join(ROOT, 'scripts/stack'), [command], { env: env(), timeout: 300000 });
 
   before(async () => {
+    reservation = await reserveStackOffset();
+    OFFSET = reservation.offset;
+    SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
+    PROMETHEUS = `http://127.0.0.1:${19090 + OFFSET}`;
+    OPS = `http://127.0.0.1:${19091 + OFFSET}/ops/`;
     mkdirSync(OUT, { recursive: true });
     stackDir = mkdtempSync(path.join(tmpdir(), 'rs-ops-stack-'));
     await stack('run');
@@ -58,6 +61,7 @@ describe('monitoring a shop under load', () => {
   after(async () => {
     await browser?.close();
     if (stackDir) await stack('stop').catch(() => {});
+    reservation?.release();
     rmSync(stackDir, { recursive: true, force: true });
   });
 

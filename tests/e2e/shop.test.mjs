@@ -11,15 +11,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { reserveStackOffset } from '../api/lib/stack.mjs';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-// Every port stays below 32768, out of the range the kernel hands out to
-// outgoing connections, so that none can be taken before the shop starts;
-// and the storefront's port is one Chromium lets a page use (it refuses
-// 10080, among others, as ERR_UNSAFE_PORT).
-const OFFSET = 3000;
-const SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
+// The stack's port offset (one whose ports are free and that Chromium lets
+// a page use), reserved for this file in before().
+let OFFSET, SHOP, reservation;
 const OUT = path.resolve(ROOT, process.env.E2E_OUT ?? path.join(process.env.BUILD_DIR ?? 'build', 'e2e'));
 
 describe('shopping in a browser', () => {
@@ -28,6 +26,9 @@ describe('shopping in a browser', () => {
   const stack = (command) => run(path.join(ROOT, 'scripts/stack'), [command], { env: env(), timeout: 300000 });
 
   before(async () => {
+    reservation = await reserveStackOffset();
+    OFFSET = reservation.offset;
+    SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
     mkdirSync(OUT, { recursive: true });
     stackDir = mkdtempSync(path.join(tmpdir(), 'rs-e2e-stack-'));
     await stack('run');
@@ -43,6 +44,7 @@ describe('shopping in a browser', () => {
     await browser?.close();
     if (stackDir) await stack('stop').catch(() => {});
     rmSync(stackDir, { recursive: true, force: true });
+    reservation?.release();
   });
 
   // A fresh shopper: a new browser context (no cookies, no localStorage),

@@ -1,0 +1,102 @@
+// stack.mjs - a port offset of its own for a whole shop started by
+// scripts/stack (STACK_PORT_OFFSET), so that the tests that start one, a
+// `make run` beside them, and a second checkout's tests on the same machine
+// never fight over a port. An offset is reserved by a lock file naming the
+// process that holds it; a lock whose process is gone is taken over.
+import { mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sleep } from './service.mjs';
+
+const LOCKS = path.join(tmpdir(), 'robot-shop-stack-offsets');
+const MUTEX = `${LOCKS}.mutex`;
+
+// The ports scripts/stack listens on at offset 0, with every stateless
+// service's second replica (1000 higher) counted as if REPLICAS=2.
+const STORE_PORTS = [16379, 13306, 16672, 16673, 16674, 19090, 19091, 15692];
+const SERVICE_PORTS = [8080, 8081, 8082, 8083, 8084, 8085, 8086, 8087];
+const BASE_PORTS = [...STORE_PORTS, ...SERVICE_PORTS, ...SERVICE_PORTS.map((p) => p + 1000)];
+
+// Every port stays below 32768, out of the range the kernel hands out to
+// outgoing connections. Offset 2000 would put the storefront on 10080,
+// a port Chromium refuses (ERR_UNSAFE_PORT).
+const CANDIDATES = Array.from({ length: 129 }, (_, i) => 100 * (i + 1)).filter((o) => o !== 2000);
+
+export function stackPorts(offset) {
+  return BASE_PORTS.map((p) => p + offset);
+}
+
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+// The offsets reserved by live processes; stale locks are removed.
+function reservedOffsets() {
+  mkdirSync(LOCKS, { recursive: true });
+  const offsets = [];
+  for (const name of readdirSync(LOCKS)) {
+    const file = path.join(LOCKS, name);
+    let pid = 0;
+    try { pid = Number(readFileSync(file, 'utf8')); } catch { continue; }
+    if (pid && processAlive(pid)) offsets.push(Number(name));
+    else rmSync(file, { force: true });
+  }
+  return offsets;
+}
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}
+
+async function allFree(ports) {
+  for (const p of ports) if (!(await portFree(p))) return false;
+  return true;
+}
+
+// Runs fn with the selection mutex held (a directory: mkdir is atomic).
+async function withMutex(fn) {
+  for (let i = 0; ; i++) {
+    try {
+      mkdirSync(MUTEX);
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      if (i === 200) rmdirSync(MUTEX); // held for 10 s: its holder died
+      await sleep(50);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmdirSync(MUTEX);
+  }
+}
+
+// Reserves an offset whose ports are all free and clash with no other
+// reservation's. Returns { offset, release }; release() is idempotent, and
+// a process that dies without calling it frees its offset all the same.
+export async function reserveStackOffset() {
+  return withMutex(async () => {
+    const taken = new Set(reservedOffsets().flatMap(stackPorts));
+    const start = Math.floor(Math.random() * CANDIDATES.length);
+    for (let i = 0; i < CANDIDATES.length; i++) {
+      const offset = CANDIDATES[(start + i) % CANDIDATES.length];
+      const ports = stackPorts(offset);
+      if (ports.some((p) => taken.has(p)) || !(await allFree(ports))) continue;
+      const file = path.join(LOCKS, String(offset));
+      writeFileSync(file, String(process.pid));
+      return { offset, release: () => rmSync(file, { force: true }) };
+    }
+    throw new Error('no free port offset for a stack');
+  });
+}
