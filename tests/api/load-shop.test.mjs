@@ -6,14 +6,11 @@
 // run within its thresholds exits 0.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { runRsLoad } from './lib/rsload.mjs';
-import { reserveStackOffset } from './lib/stack.mjs';
-import { ROOT, metricValue, removeDir, sleep, tempDir } from './lib/service.mjs';
+import { reserveStackOffset, stackCommand } from './lib/stack.mjs';
+import { metricValue, removeDir, sleep, tempDir } from './lib/service.mjs';
 
-const run = promisify(execFile);
 // The stack's port offset, reserved for this file in before().
 let OFFSET, SHOP, PAYMENT, reservation;
 const VUS = 4;
@@ -35,8 +32,7 @@ const LOGIN_STEPS = ['POST /api/user/login', 'GET /api/user/history/:id', 'GET /
 describe('rs-load against the whole shop', () => {
   let stackDir, reportDir;
   let runs = 0;
-  const env = () => ({ ...process.env, STACK_DIR: stackDir, STACK_PORT_OFFSET: String(OFFSET) });
-  const stack = (command) => run(path.join(ROOT, 'scripts/stack'), [command], { env: env(), timeout: 300000 });
+  let stack;
 
   before(async () => {
     reservation = await reserveStackOffset();
@@ -44,6 +40,7 @@ describe('rs-load against the whole shop', () => {
     SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
     PAYMENT = `http://127.0.0.1:${8086 + OFFSET}`;
     stackDir = tempDir('rs-load-stack-');
+    stack = stackCommand(stackDir, OFFSET);
     reportDir = tempDir('rs-load-shop-');
     await stack('run');
   }, { timeout: 320000 });

@@ -10,18 +10,15 @@
 //     in $E2E_OUT, default build/e2e/ops.png).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { needsKubernetes, panelQueries } from '../deploy/lib/dashboards.mjs';
 import { runRsLoad } from '../api/lib/rsload.mjs';
-import { reserveStackOffset } from '../api/lib/stack.mjs';
+import { reserveStackOffset, stackCommand } from '../api/lib/stack.mjs';
 
-const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // The stack's port offset, reserved for this file in before().
 let OFFSET, SHOP, PROMETHEUS, OPS, reservation;
@@ -37,8 +34,7 @@ async function query(expr) {
 
 describe('monitoring a shop under load', () => {
   let stackDir, browser;
-  const env = () => ({ ...process.env, STACK_DIR: stackDir, STACK_PORT_OFFSET: String(OFFSET) });
-  const stack = (command) => run(path.join(ROOT, 'scripts/stack'), [command], { env: env(), timeout: 300000 });
+  let stack;
 
   before(async () => {
     reservation = await reserveStackOffset();
@@ -48,6 +44,7 @@ describe('monitoring a shop under load', () => {
     OPS = `http://127.0.0.1:${19091 + OFFSET}/ops/`;
     mkdirSync(OUT, { recursive: true });
     stackDir = mkdtempSync(path.join(tmpdir(), 'rs-ops-stack-'));
+    stack = stackCommand(stackDir, OFFSET);
     await stack('run');
     const load = await runRsLoad(['--quiet', '-s', 'mix', '--mix', '5,4,1', '-u', '4', '--think', '0.1..0.3', '-d', '40s', SHOP], { timeoutMs: 90000 });
     assert.equal(load.code, 0, `rs-load: ${load.stderr}\n${load.stdout}`);

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { reserveStackOffset } from '../api/lib/stack.mjs';
+import { reserveStackOffset, stackCommand } from '../api/lib/stack.mjs';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -22,8 +22,7 @@ const OUT = path.resolve(ROOT, process.env.E2E_OUT ?? path.join(process.env.BUIL
 
 describe('shopping in a browser', () => {
   let stackDir, browser;
-  const env = () => ({ ...process.env, STACK_DIR: stackDir, STACK_PORT_OFFSET: String(OFFSET) });
-  const stack = (command) => run(path.join(ROOT, 'scripts/stack'), [command], { env: env(), timeout: 300000 });
+  let stack;
 
   before(async () => {
     reservation = await reserveStackOffset();
@@ -31,6 +30,7 @@ describe('shopping in a browser', () => {
     SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
     mkdirSync(OUT, { recursive: true });
     stackDir = mkdtempSync(path.join(tmpdir(), 'rs-e2e-stack-'));
+    stack = stackCommand(stackDir, OFFSET);
     await stack('run');
     // playwright gives every launch a fresh, throw-away profile directory.
     browser = await chromium.launch({

@@ -3,11 +3,12 @@
 // `make run` beside them, and a second checkout's tests on the same machine
 // never fight over a port. An offset is reserved by a lock file naming the
 // process that holds it; a lock whose process is gone is taken over.
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sleep } from './service.mjs';
+import { ROOT, sleep } from './service.mjs';
 
 const LOCKS = path.join(tmpdir(), 'robot-shop-stack-offsets');
 const MUTEX = `${LOCKS}.mutex`;
@@ -98,5 +99,18 @@ export async function reserveStackOffset() {
       return { offset, release: () => rmSync(file, { force: true }) };
     }
     throw new Error('no free port offset for a stack');
+  });
+}
+
+// scripts/stack with its own directory and port offset: stack('run'),
+// stack('stop'). A failure carries what the script printed, both streams.
+export function stackCommand(stackDir, offset) {
+  const script = path.join(ROOT, 'scripts/stack');
+  const env = { ...process.env, STACK_DIR: stackDir, STACK_PORT_OFFSET: String(offset) };
+  return (command) => new Promise((resolve, reject) => {
+    execFile(script, [command], { env, timeout: 300000 }, (err, stdout, stderr) => {
+      if (!err) return resolve({ stdout, stderr });
+      reject(new Error(`scripts/stack ${command} failed (${err.code ?? err.signal}):\n${stdout}${stderr}`));
+    });
   });
 }
