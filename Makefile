@@ -2,6 +2,7 @@
 #   make              build everything (build/)
 #   make test         install what the tests need, build, run every test
 #   make test SANITIZE=1   the same with ASan + UBSan (build-asan/)
+#   make test SANITIZE=thread   the same with ThreadSanitizer (build-tsan/)
 #   make bench        the benchmark suite against a fresh shop (see bench/README.md);
 #                     BENCH=catalogue|cart|web|agreement for one microbenchmark
 #   make deploy-check render, schema-check and policy-test deploy/kubernetes and
@@ -17,7 +18,10 @@ SANITIZE ?= 0
 REPLICAS ?=
 ifeq ($(SANITIZE),1)
 BUILD_DIR := build-asan
-CMAKE_FLAGS := -DSANITIZE=ON
+CMAKE_FLAGS := -DSANITIZE=address
+else ifeq ($(SANITIZE),thread)
+BUILD_DIR := build-tsan
+CMAKE_FLAGS := -DSANITIZE=thread
 else
 BUILD_DIR := build
 CMAKE_FLAGS :=
@@ -30,9 +34,11 @@ all: build
 deps:
 	@scripts/install-deps
 
+# compile_commands.json at the root, for editors and clangd (git-ignored).
 build:
 	@test -f $(BUILD_DIR)/build.ninja || cmake -S . -B $(BUILD_DIR) -G Ninja $(CMAKE_FLAGS) >/dev/null
 	@ninja -C $(BUILD_DIR) --quiet
+	@test -e compile_commands.json || ln -sf $(BUILD_DIR)/compile_commands.json compile_commands.json
 
 # The tests include the container smoke run: podman too.
 test:
@@ -84,4 +90,4 @@ stop status logs:
 	@SERVICE=$(SERVICE) scripts/stack $@
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan

@@ -48,9 +48,12 @@ describe('monitoring a shop under load', () => {
     await stack('run');
     const load = await runRsLoad(['--quiet', '-s', 'mix', '--mix', '5,4,1', '-u', '4', '--think', '0.1..0.3', '-d', '40s', SHOP], { timeoutMs: 90000 });
     assert.equal(load.code, 0, `rs-load: ${load.stderr}\n${load.stdout}`);
-    // The recording rules run every 30 s: wait for one evaluation after the load.
-    for (let i = 0; i < 60; i++) {
-      if ((await query('shop:orders_paid:rate5m > 0')).length && (await query('job_route:http_server_requests:rate5m{job="payment"}')).length) break;
+    // The recording rules run every 30 s: wait for one evaluation after the
+    // load, and for a scrape of RabbitMQ's own metrics (slow on a busy machine).
+    const ready = ['shop:orders_paid:rate5m > 0', 'job_route:http_server_requests:rate5m{job="payment"}',
+      'rabbitmq_connections', 'rabbitmq_process_resident_memory_bytes'];
+    for (let i = 0; i < 90; i++) {
+      if ((await Promise.all(ready.map(query))).every((r) => r.length)) break;
       await sleep(1000);
     }
   }, { timeout: 300000 });

@@ -73,10 +73,15 @@ export class Service {
     return fetch(this.url + pathname, init);
   }
 
+  // Stops the service; rejects if a sanitizer reported a fault in it
+  // (so the test that made the fault fails, in its after hook at the latest).
   async stop(signal = 'SIGTERM') {
     if (this.child.exitCode === null && this.child.signalCode === null)
       this.child.kill(signal);
-    return this.exited;
+    const exit = await this.exited;
+    const report = sanitizerReport(this.stderr);
+    if (report) throw new Error(`${this.name}: sanitizer report:\n${report}`);
+    return exit;
   }
 }
 
@@ -98,12 +103,31 @@ export function runToExit(file, env, timeoutMs = 5000) {
   });
 }
 
+// What a sanitizer build prints when it finds a fault: AddressSanitizer,
+// LeakSanitizer, UndefinedBehaviorSanitizer, ThreadSanitizer.
+const SANITIZER_REPORT = /^(==\d+==ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|ThreadSanitizer: |.*: runtime error: )/m;
+
+// The first sanitizer report in a process's output, or null.
+export function sanitizerReport(text) {
+  const m = SANITIZER_REPORT.exec(text);
+  return m ? text.slice(m.index, m.index + 4000) : null;
+}
+
+// The sanitizers' settings reach every service the tests start.
+function sanitizerEnv() {
+  const env = {};
+  for (const name of ['ASAN_OPTIONS', 'LSAN_OPTIONS', 'UBSAN_OPTIONS', 'TSAN_OPTIONS'])
+    if (process.env[name] !== undefined) env[name] = process.env[name];
+  return env;
+}
+
 // Starts `service` with `env` added to a minimal environment and waits
 // until it answers /health. Rejects if it exits or stays silent.
 export async function startService(service, env = {}, { timeoutMs = 10000 } = {}) {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const fullEnv = {
     PATH: process.env.PATH,
+    ...sanitizerEnv(),
     BIND: '127.0.0.1',
     THREADS: '8',
     SHUTDOWN_GRACE_MS: '5000',

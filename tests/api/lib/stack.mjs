@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync 
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ROOT, sleep } from './service.mjs';
+import { ROOT, sanitizerReport, sleep } from './service.mjs';
 
 const LOCKS = path.join(tmpdir(), 'robot-shop-stack-offsets');
 const MUTEX = `${LOCKS}.mutex`;
@@ -107,10 +107,25 @@ export async function reserveStackOffset() {
 export function stackCommand(stackDir, offset) {
   const script = path.join(ROOT, 'scripts/stack');
   const env = { ...process.env, STACK_DIR: stackDir, STACK_PORT_OFFSET: String(offset) };
-  return (command) => new Promise((resolve, reject) => {
+  const run = (command) => new Promise((resolve, reject) => {
     execFile(script, [command], { env, timeout: 300000 }, (err, stdout, stderr) => {
       if (!err) return resolve({ stdout, stderr });
       reject(new Error(`scripts/stack ${command} failed (${err.code ?? err.signal}):\n${stdout}${stderr}`));
     });
   });
+  return async (command) => {
+    const result = await run(command);
+    if (command === 'stop') checkLogs(path.join(stackDir, 'logs'));
+    return result;
+  };
+}
+
+// After a stop: a sanitizer report in any program's log fails the test.
+function checkLogs(dir) {
+  let names = [];
+  try { names = readdirSync(dir); } catch { return; }
+  for (const name of names.filter((n) => n.endsWith('.log'))) {
+    const report = sanitizerReport(readFileSync(path.join(dir, name), 'utf8'));
+    if (report) throw new Error(`${name}: sanitizer report:\n${report}`);
+  }
 }
