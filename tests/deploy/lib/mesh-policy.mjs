@@ -155,13 +155,23 @@ function principalOf(w) {
   return `cluster.local/ns/${w.metadata.namespace}/sa/${podSpecOf(w).serviceAccountName ?? 'default'}`;
 }
 
+// Is a workload's pod kept out of the mesh (no sidecar, so no
+// AuthorizationPolicy applies to it)?
+function outOfMesh(w) {
+  const template = w.spec?.template?.metadata ?? {};
+  return (template.labels ?? {})['sidecar.istio.io/inject'] === 'false' ||
+    (template.annotations ?? {})['sidecar.istio.io/inject'] === 'false';
+}
+
 function policiesOf(w, objects) {
   return objects.filter((o) => o.kind === 'AuthorizationPolicy' && o.metadata.namespace === w.metadata.namespace &&
     o.spec?.selector && selects(o.spec.selector, podLabelsOf(w)));
 }
 
 // With AuthorizationPolicies rendered: a namespace-wide allow-nothing;
-// every call the settings make allowed to the caller's identity (and port);
+// every call the settings make to a workload in the mesh (one without a
+// sidecar, such as the trace collector, has no policy to pass) allowed to
+// the caller's identity (and port);
 // every principal a policy names is a caller of that workload, or the
 // ingress gateway to a workload it routes to, never reaching an internal
 // or operational path.
@@ -174,6 +184,7 @@ export function authorizationRules(objects) {
   const routed = new Set(ingressServices(objects).flatMap((vs) => (vs.spec.http ?? []).flatMap((r) => (r.route ?? []).map((d) => hostService(d.destination.host)))));
   for (const call of calls) {
     for (const t of call.targets) {
+      if (outOfMesh(t.workload)) continue;
       const rules = policiesOf(t.workload, objects).filter((p) => (p.spec.action ?? 'ALLOW') === 'ALLOW').flatMap((p) => p.spec.rules ?? []);
       const ok = rules.some((r) => (r.from ?? []).some((f) => (f.source?.principals ?? []).includes(principalOf(call.from))) &&
         (!r.to || r.to.some((op) => !op.operation?.ports || op.operation.ports.includes(String(t.port?.containerPort)))));

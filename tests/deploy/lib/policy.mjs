@@ -214,14 +214,18 @@ function urlsIn(value) {
   return String(value).split(/[\s,]+/).filter((u) => /^[a-z][a-z0-9+.-]*:\/\//.test(u));
 }
 
-// The calls each workload makes, read from its *_URL settings:
-// [{from: workload, setting, url, host, port, service?}].
+// Settings that name a peer without ending in _URL: OpenTelemetry's OTLP
+// endpoint (components/tracing: every service exports to the collector).
+const URL_SETTINGS = new Set(['OTEL_EXPORTER_OTLP_ENDPOINT', 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']);
+
+// The calls each workload makes, read from its *_URL settings (and the
+// OTLP endpoint): [{from: workload, setting, url, host, port, service?}].
 export function callsOf(objects) {
   const calls = [];
   for (const w of workloads(objects)) {
     for (const { c } of allContainers(podSpecOf(w))) {
       for (const [setting, value] of Object.entries(settingsOf(w, c, objects))) {
-        if (!setting.endsWith('_URL')) continue;
+        if (!setting.endsWith('_URL') && !URL_SETTINGS.has(setting)) continue;
         for (const url of urlsIn(value)) {
           let parsed;
           try {
@@ -405,7 +409,7 @@ function policiesFor(w, objects, type) {
 }
 
 // Is traffic from workload a to port of workload b allowed by both sides?
-function allowed(a, b, port, objects) {
+export function allowed(a, b, port, objects) {
   const egress = policiesFor(a, objects, 'Egress');
   const ingress = policiesFor(b, objects, 'Ingress');
   const egressOk = !egress.length || egress.some((p) => (p.spec.egress ?? []).some((r) =>
