@@ -5,6 +5,7 @@
  */
 #include "scenario.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,9 +97,13 @@ static int below(journey *j, int n)
     return (int)(journey_random(j) % (unsigned)n);
 }
 
-static const char *complain(journey *j, const char *fmt, const char *what)
+__attribute__((format(printf, 2, 3)))
+static const char *complain(journey *j, const char *fmt, ...)
 {
-    snprintf(j->error, sizeof j->error, fmt, what);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(j->error, sizeof j->error, fmt, ap);
+    va_end(ap);
     return j->error;
 }
 
@@ -116,9 +121,13 @@ static int safe_segment(const char *s)
            strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
-static void set_path(request *r, const char *fmt, const char *a, const char *b)
+__attribute__((format(printf, 2, 3)))
+static void set_path(request *r, const char *fmt, ...)
 {
-    snprintf(r->path, sizeof r->path, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->path, sizeof r->path, fmt, ap);
+    va_end(ap);
 }
 
 static void get(request *r, const char *path)
