@@ -163,7 +163,7 @@ describe('every values combination validates strictly and keeps the policies', (
 
   test('production refuses a development placeholder left in the credentials', () => {
     const file = writeValues('placeholders.yaml', { credentials: { redis: { existingSecret: '' } } });
-    assert.throws(() => renderChart([PRODUCTION, file]), /credentials\.redis\.data\.password is a development placeholder/);
+    assert.throws(() => renderChart([PRODUCTION, file]), /credentials\.redis\.data\.monitoring-password is a development placeholder/);
   });
 
   test('NOTES.txt renders, telling how to reach the shop', () => {
@@ -191,6 +191,8 @@ describe('values.schema.json refuses a bad value, naming it', () => {
     ['values.schema.json: documentStore: must be equal to one of the allowed values ("sqlite", "mongodb")']));
   test('a setting that is not a string', () => assert.deepEqual(refused({ commonSettings: { THREADS: 16 } }),
     ['values.schema.json: commonSettings.THREADS: must be string']));
+  test('a monitoring user without a password', () => assert.deepEqual(refused({ credentials: { mysql: { data: { 'monitoring-password': null } } } }),
+    ['values.schema.json: credentials.mysql.data: must have required property \'monitoring-password\'']));
   test('a password that would break the URLs it is written into', () => assert.deepEqual(refused({ credentials: { redis: { data: { password: 'a@b' } } } }),
     ['values.schema.json: credentials.redis.data.password: must match pattern "^[A-Za-z0-9._~-]+$"']));
 });
