@@ -46,6 +46,20 @@ const TARGETS = [
   { name: 'ci/registry-values.yaml', files: [values('ci/registry-values.yaml')] },
   { name: 'ci/istio-autoscaling-values.yaml', files: [values('ci/istio-autoscaling-values.yaml')] },
   { name: 'values-production.yaml with ci/external-datastores-values.yaml', files: [PRODUCTION, values('ci/external-datastores-values.yaml')], extra: operatorSecrets, production: true },
+  // The optional parts, each switched on over production as its Kustomize
+  // combination puts its component over the production overlay.
+  ...[
+    ['monitoring', 'production-monitoring'], ['chaos', 'production-chaos'], ['payment-canary', 'production-canary'],
+    ['payment-rollout', 'production-rollout'], ['karpenter', 'production-karpenter'],
+  ].map(([part, combination]) => ({
+    name: `values-production.yaml with ci/${part}-values.yaml`, files: [PRODUCTION, values(`ci/${part}-values.yaml`)],
+    extra: operatorSecrets, kustomize: `tests/${combination}`, production: true,
+  })),
+  { name: 'ci/monitoring-values.yaml (outside the mesh, no MongoDB)', files: [values('ci/monitoring-values.yaml')] },
+  { name: 'ci/monitoring-values.yaml with ci/network-policies-values.yaml', files: [values('ci/monitoring-values.yaml'), values('ci/network-policies-values.yaml')] },
+  { name: 'values-production.yaml with ci/external-datastores-values.yaml and ci/monitoring-values.yaml', files: [PRODUCTION, values('ci/external-datastores-values.yaml'), values('ci/monitoring-values.yaml')], extra: operatorSecrets, production: true },
+  { name: 'values-production.yaml with every optional part', files: [PRODUCTION, ...['monitoring', 'chaos', 'payment-canary', 'karpenter'].map((p) => values(`ci/${p}-values.yaml`))], extra: operatorSecrets, production: true },
+  { name: 'values-production.yaml with every optional part, payment by Argo Rollouts', files: [PRODUCTION, ...['monitoring', 'chaos', 'payment-rollout', 'karpenter'].map((p) => values(`ci/${p}-values.yaml`))], extra: operatorSecrets, production: true },
 ];
 
 // A target's render: {chart: the chart's objects, outside: those made
@@ -163,7 +177,35 @@ describe('every values combination validates strictly and keeps the policies', (
 
   test('production refuses a development placeholder left in the credentials', () => {
     const file = writeValues('placeholders.yaml', { credentials: { redis: { existingSecret: '' } } });
-    assert.throws(() => renderChart([PRODUCTION, file]), /credentials\.redis\.data\.password is a development placeholder/);
+    assert.throws(() => renderChart([PRODUCTION, file]), /credentials\.redis\.data\.monitoring-password is a development placeholder/);
+  });
+
+  test('the switches that need the mesh refuse to render without it', () => {
+    const noMesh = writeValues('no-mesh.yaml', { istio: { enabled: false } });
+    assert.throws(() => renderChart([PRODUCTION, values('ci/chaos-values.yaml'), noMesh]),
+      /chaos\.enabled needs istio\.enabled: the k6 Job drives the shop through the Istio ingress gateway/);
+    for (const mode of ['weights', 'rollout']) {
+      assert.throws(() => renderChart([PRODUCTION, values(`ci/payment-${mode === 'weights' ? 'canary' : 'rollout'}-values.yaml`), noMesh]),
+        new RegExp(`paymentCanary\\.mode ${mode} needs istio\\.enabled`));
+    }
+  });
+
+  test('monitoring: an exporter for each datastore of the chart only, as its monitoring user', () => {
+    const exporters = (objects) => objects.filter((o) => o.kind === 'StatefulSet' && o.spec.template.spec.containers.some((c) => c.name === 'exporter')).map((o) => o.metadata.name).sort();
+    const monitors = (objects) => objects.filter((o) => o.kind === 'PodMonitor').map((o) => o.metadata.name).sort();
+    const production = objectsOf(TARGETS.find((t) => t.name === 'values-production.yaml with ci/monitoring-values.yaml'));
+    assert.deepEqual(exporters(production), ['mongodb', 'mysql', 'redis']);
+    assert.deepEqual(monitors(production), ['mongodb', 'mysql', 'rabbitmq', 'redis', 'services']);
+    // No MongoDB in SQLite mode, none of the datastores when external.
+    assert.deepEqual(exporters(objectsOf(TARGETS.find((t) => t.name.startsWith('ci/monitoring-values.yaml (')))), ['mysql', 'redis']);
+    const external = objectsOf(TARGETS.find((t) => t.name === 'values-production.yaml with ci/external-datastores-values.yaml and ci/monitoring-values.yaml'));
+    assert.deepEqual(monitors(external), ['services']);
+    assert.ok(!external.some((o) => o.kind === 'ServiceMonitor'), 'in the mesh the PodMonitor replaces the ServiceMonitors');
+    // The chart's exporters are held to the same rule as the component's.
+    const rooted = structuredClone(production);
+    const mysql = rooted.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'mysql');
+    mysql.spec.template.spec.containers[1].env[0].valueFrom.secretKeyRef.key = 'root-password';
+    assert.ok(violations(rooted, true).includes('StatefulSet/robot-shop/mysql: container exporter: env MYSQLD_EXPORTER_PASSWORD: reads root-password, not the monitoring user\'s monitoring-password'));
   });
 
   test('NOTES.txt renders, telling how to reach the shop', () => {
@@ -191,6 +233,20 @@ describe('values.schema.json refuses a bad value, naming it', () => {
     ['values.schema.json: documentStore: must be equal to one of the allowed values ("sqlite", "mongodb")']));
   test('a setting that is not a string', () => assert.deepEqual(refused({ commonSettings: { THREADS: 16 } }),
     ['values.schema.json: commonSettings.THREADS: must be string']));
+  test('a switch that is not a boolean', () => assert.deepEqual(refused({ monitoring: { enabled: 'yes' } }),
+    ['values.schema.json: monitoring.enabled: must be boolean']));
+  test('an unknown key in a switch', () => assert.deepEqual(refused({ chaos: { enabled: true, duration: '5m' } }),
+    ['values.schema.json: chaos.duration: unknown key']));
+  test('a canary mode that is none of the three', () => assert.deepEqual(refused({ paymentCanary: { mode: 'blue-green' } }),
+    ['values.schema.json: paymentCanary.mode: must be equal to one of the allowed values ("none", "weights", "rollout")']));
+  test('a canary weight over 100 %', () => assert.deepEqual(refused({ paymentCanary: { weight: 150 } }),
+    ['values.schema.json: paymentCanary.weight: must be <= 100']));
+  test('an exporter image that is not an image', () => assert.deepEqual(refused({ monitoring: { exporters: { redis: { image: 'redis exporter' } } } }),
+    ['values.schema.json: monitoring.exporters.redis.image: must match pattern "^[^\\s:]+(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?(@sha256:[a-f0-9]{64})?$"']));
+  test('a Karpenter node role that IAM would refuse', () => assert.deepEqual(refused({ karpenter: { nodeRole: 'node role' } }),
+    ['values.schema.json: karpenter.nodeRole: must match pattern "^[A-Za-z0-9+=,.@_-]{1,64}$"']));
+  test('a monitoring user without a password', () => assert.deepEqual(refused({ credentials: { mysql: { data: { 'monitoring-password': null } } } }),
+    ['values.schema.json: credentials.mysql.data: must have required property \'monitoring-password\'']));
   test('a password that would break the URLs it is written into', () => assert.deepEqual(refused({ credentials: { redis: { data: { password: 'a@b' } } } }),
     ['values.schema.json: credentials.redis.data.password: must match pattern "^[A-Za-z0-9._~-]+$"']));
 });
@@ -246,4 +302,38 @@ test('the chart renders into the namespace its values name', () => {
   assert.ok(!objects.some((o) => o.kind === 'Namespace'));
   assert.deepEqual([...new Set(objects.map((o) => o.metadata.namespace))], ['shop-two']);
   assert.equal(NAMESPACE, 'robot-shop');
+});
+
+test('with every optional part, only Karpenter\'s objects are outside the namespace, and no query or selector names another', () => {
+  const ns = writeValues('ns-all.yaml', { namespace: { create: false, name: 'shop-two' } });
+  for (const rollout of [false, true]) {
+    const parts = ['monitoring', 'chaos', rollout ? 'payment-rollout' : 'payment-canary', 'karpenter'];
+    const objects = renderChart([PRODUCTION, ...parts.map((p) => values(`ci/${p}-values.yaml`)), inlineCredentialsValues(tmp), ns]);
+    const outside = objects.filter((o) => o.metadata.namespace !== 'shop-two').map((o) => `${o.kind}/${o.metadata.name}`);
+    assert.deepEqual(outside.sort(), ['EC2NodeClass/robot-shop', 'NodePool/robot-shop-app', 'NodePool/robot-shop-database']);
+    const text = JSON.stringify(objects);
+    for (const stale of ['namespace=\\"robot-shop\\"', 'namespace=\\\\\\"robot-shop', '"namespaces":["robot-shop"]', '.robot-shop.svc']) {
+      assert.ok(!text.includes(stale), `${stale} left in the render`);
+    }
+    assert.match(text, rollout ? /destination_workload_namespace=\\"shop-two\\"/ : /"namespaces":\["shop-two"\]/);
+  }
+});
+
+describe('the files the chart shares with the Kustomize tree are copies of it', () => {
+  const check = (chart) => spawnSync(path.join(REPO, 'scripts/chart-files'), ['--check', ...(chart ? [chart] : [])], { encoding: 'utf8' });
+
+  test('scripts/chart-files --check finds every copy current', () => {
+    const result = check();
+    assert.equal(result.status, 0, result.stderr);
+  });
+  test('a copy edited, and a file that copies nothing, are named', () => {
+    const chart = path.join(tmp, 'chart-copy');
+    spawnSync('cp', ['-r', CHART_DIR, chart]);
+    writeFileSync(path.join(chart, 'files/mysql-init.sh'), 'true\n', { flag: 'a' });
+    writeFileSync(path.join(chart, 'files/monitoring/rules/extra.yaml'), 'a: 1\n');
+    const result = check(chart);
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /^files\/mysql-init\.sh: not a copy of deploy\/kubernetes\/base\/datastores\/mysql-init\.sh \(run scripts\/chart-files\)$/m);
+    assert.match(result.stderr, /^files\/monitoring\/rules\/extra\.yaml: copies nothing/m);
+  });
 });

@@ -217,6 +217,18 @@ describe('each policy catches a broken tree', () => {
     assert.ok(found.some((v) => /^ServiceMonitor\/robot-shop\/web: spec\.selector: selects no Service/.test(v)), found.join('\n'));
   });
 
+  test('an exporter signing in as anyone but its monitoring user', () => {
+    const exporter = (o, store) => podSpecOf(find(o, 'StatefulSet', store)).containers.find((c) => c.name === 'exporter');
+    expectCaught((o) => { exporter(o, 'mysql').args[1] = '--mysqld.username=root'; },
+      /^StatefulSet\/robot-shop\/mysql: container exporter: args: signs in as root, not monitoring/);
+    expectCaught((o) => { exporter(o, 'mysql').env[0].valueFrom.secretKeyRef.key = 'root-password'; },
+      /^StatefulSet\/robot-shop\/mysql: container exporter: env MYSQLD_EXPORTER_PASSWORD: reads root-password/);
+    expectCaught((o) => { exporter(o, 'mongodb').env[0] = { name: 'MONGODB_USER', valueFrom: { secretKeyRef: { name: 'mongodb-credentials', key: 'root-username' } } }; },
+      /^StatefulSet\/robot-shop\/mongodb: container exporter: env MONGODB_USER: reads root-username/);
+    expectCaught((o) => { exporter(o, 'redis').env.find((e) => e.name === 'REDIS_USER').value = 'default'; },
+      /^StatefulSet\/robot-shop\/redis: container exporter: env REDIS_USER: signs in as default, not monitoring/);
+  });
+
   test('an exporter sidecar that breaks the container rules', () => expectCaught((o) => {
     const exporter = podSpecOf(find(o, 'StatefulSet', 'mongodb')).containers.find((c) => c.name === 'exporter');
     delete exporter.livenessProbe;

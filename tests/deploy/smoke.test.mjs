@@ -226,6 +226,8 @@ describe('the dev overlay under podman', { skip }, () => {
   const started = Date.now();
   let units, webPort;
   const ports = new Map();
+  // Each datastore's credentials, decoded: {mysql: {'monitoring-password': …}, …}.
+  const credentials = {};
 
   before(async () => {
     takeLock();
@@ -244,6 +246,8 @@ describe('the dev overlay under podman', { skip }, () => {
     record('network', NETWORK);
     await podman('network', 'create', NETWORK);
     for (const s of byKind(objects, 'Secret')) {
+      const store = s.metadata.name.replace(/-credentials-[245-9bcdfghkmt]{10}$/, '');
+      credentials[store] = Object.fromEntries(Object.entries(secretData(s)).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
       record('secret', s.metadata.name);
       // From a file in the run's own folder (mode 0700), removed at once:
       // podman takes "-" only from a named pipe, not from node's socket.
@@ -279,6 +283,35 @@ describe('the dev overlay under podman', { skip }, () => {
 
   test('every container passes its readiness probe', async () => {
     await Promise.all(units.map((u) => waitReady(u)));
+  });
+
+  // What the monitoring component's exporters sign in as: made by the init
+  // script (MariaDB) and the server's arguments (Redis) at the pods' first
+  // start. They read the servers' status, and none of the shop's data.
+  test('the datastores\' monitoring users read status, never the shop\'s data', async () => {
+    const mariadb = (sql) => run('podman', ['exec', 'mysql-pod-0-mysql', 'mariadb', '--protocol=tcp', '-h127.0.0.1', '-umonitoring',
+      `-p${credentials.mysql['monitoring-password']}`, '-N', '-e', sql], { allowFail: true, timeout: 20000 });
+    for (const sql of ['SHOW GLOBAL STATUS LIKE \'Uptime\'', 'SHOW PROCESSLIST', 'SHOW SLAVE STATUS', 'SELECT COUNT(*) FROM performance_schema.global_status']) {
+      const r = await mariadb(sql);
+      assert.equal(r.code, 0, `${sql}: ${r.stderr}`);
+    }
+    for (const sql of ['SELECT * FROM cities.cities LIMIT 1', 'SELECT * FROM ratings.ratings LIMIT 1', 'CREATE DATABASE x']) {
+      const r = await mariadb(sql);
+      assert.notEqual(r.code, 0, `${sql} was allowed`);
+      assert.match(r.stderr, /denied/i, sql);
+    }
+    // MariaDB answers SHOW TABLES to anyone, listing only what they may read.
+    assert.equal((await mariadb('SHOW TABLES FROM cities')).stdout, '');
+    assert.match((await mariadb('SELECT CURRENT_USER()')).stdout, /^monitoring@127\.0\.0\.1$/m);
+
+    const redis = (...args) => run('podman', ['exec', 'redis-pod-0-redis', 'redis-cli', '--no-auth-warning', '--user', 'monitoring',
+      '--pass', credentials.redis['monitoring-password'], ...args], { allowFail: true, timeout: 20000 });
+    assert.match((await redis('INFO', 'server')).stdout, /redis_version:/);
+    assert.match((await redis('CONFIG', 'GET', 'maxmemory')).stdout, /maxmemory/);
+    assert.equal((await redis('PING')).stdout.trim(), 'PONG');
+    for (const command of [['GET', 'anything'], ['KEYS', '*'], ['CONFIG', 'SET', 'maxmemory', '1'], ['FLUSHALL']]) {
+      assert.match((await redis(...command)).stdout + (await redis(...command)).stderr, /NOPERM/, command.join(' '));
+    }
   });
 
   test("a shopper's journey through the web pod", async () => {

@@ -608,6 +608,31 @@ export function monitorRules(objects) {
   return out;
 }
 
+// A datastore's exporter signs in as the datastore's monitoring user and
+// no other: every credential it reads from a Secret is a
+// monitoring-password, and it names the user monitoring wherever it names
+// one (MariaDB's --mysqld.username, MongoDB's and Redis's *_USER).
+const EXPORTER_USER_ENV = ['MONGODB_USER', 'REDIS_USER'];
+export function exporterCredentialRules(objects) {
+  const out = [];
+  for (const w of workloads(objects)) {
+    for (const c of podSpecOf(w)?.containers ?? []) {
+      if (c.name !== 'exporter') continue;
+      const where = `${objectName(w)}: container exporter`;
+      for (const e of c.env ?? []) {
+        const key = e.valueFrom?.secretKeyRef?.key;
+        if (key !== undefined && key !== 'monitoring-password') out.push(`${where}: env ${e.name}: reads ${key}, not the monitoring user's monitoring-password`);
+        if (EXPORTER_USER_ENV.includes(e.name) && e.value !== 'monitoring') out.push(`${where}: env ${e.name}: signs in as ${e.value ?? 'a user from a Secret'}, not monitoring`);
+      }
+      for (const a of c.args ?? []) {
+        const user = /^--mysqld\.username=(.*)$/.exec(a)?.[1];
+        if (user !== undefined && user !== 'monitoring') out.push(`${where}: args: signs in as ${user}, not monitoring`);
+      }
+    }
+  }
+  return out;
+}
+
 // With Karpenter NodePools rendered: every workload's required node label
 // is one a pool gives its nodes, and every pool's taints are tolerated by
 // the workloads that must run there.
@@ -637,6 +662,6 @@ export function nodePoolRules(objects) {
 // The rules every rendered tree keeps, and those only production keeps.
 export const COMMON_RULES = {
   containerRules, imageRules, serviceRules, referenceRules, urlRules, disruptionBudgetRules, namespaceRules, networkPolicyRules, nodePoolRules,
-  monitorRules,
+  monitorRules, exporterCredentialRules,
 };
 export const PRODUCTION_RULES = { productionSchedulingRules, productionSecretRules };

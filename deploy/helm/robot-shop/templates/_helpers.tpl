@@ -38,12 +38,13 @@ labels:
   {{- include "robot-shop.labels" $top | nindent 2 }}
 {{- end }}
 
-{{/* A service's image. Arguments: list $ name. */}}
+{{/* A service's image. Arguments: list $ name tag; tag: one of its
+     own (a canary's; empty: the service's tag, else image.tag). */}}
 {{- define "robot-shop.image" -}}
 {{- $top := index . 0 -}}
 {{- $name := index . 1 -}}
 {{- $img := $top.Values.image -}}
-{{- $tag := (index $top.Values.services $name).tag | default $img.tag -}}
+{{- $tag := index . 2 | default (index $top.Values.services $name).tag | default $img.tag -}}
 {{- $registry := ternary "" (printf "%s/" $img.registry) (empty $img.registry) -}}
 {{ printf "%s%s/%s:%s" $registry $img.repository $name $tag }}
 {{- end }}
@@ -223,4 +224,31 @@ spec:
   ports:
     - {name: {{ index . 2 }}, port: {{ index . 3 }}, targetPort: {{ index . 2 }}, protocol: TCP}
   {{- end }}
+{{- end }}
+
+{{/* An object kept as a file of files/ (a copy of the Kustomize
+     tree's), rendered with the chart's labels added to its own and, when
+     namespaced, in the chart's namespace. Arguments: list $ object
+     namespaced; object: the object as a dict (fromYaml of the file). */}}
+{{- define "robot-shop.fileObject" -}}
+{{- $top := index . 0 -}}
+{{- $obj := index . 1 -}}
+{{- $meta := $obj.metadata -}}
+{{- $_ := set $meta "labels" (merge ($meta.labels | default dict) (include "robot-shop.labels" $top | fromYaml)) -}}
+{{- if index . 2 }}{{ $_ := set $meta "namespace" (include "robot-shop.namespace" $top) }}{{ end -}}
+{{ toYaml $obj }}
+{{- end }}
+
+{{/* A file of files/ (a copy of the Kustomize tree's, written for the
+     namespace robot-shop), its PromQL matchers (namespace="robot-shop",
+     also JSON-escaped in a dashboard) and Chaos Mesh selectors
+     (namespaces: [robot-shop]) turned to the chart's namespace.
+     Arguments: list $ path. */}}
+{{- define "robot-shop.fileInNamespace" -}}
+{{- $top := index . 0 -}}
+{{- $ns := include "robot-shop.namespace" $top -}}
+{{- $top.Files.Get (index . 1)
+    | replace "namespace=\"robot-shop\"" (printf "namespace=%q" $ns)
+    | replace "namespace=\\\"robot-shop\\\"" (printf "namespace=\\\"%s\\\"" $ns)
+    | replace "namespaces: [robot-shop]" (printf "namespaces: [%s]" $ns) -}}
 {{- end }}
