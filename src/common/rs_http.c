@@ -228,9 +228,9 @@ static void end_request(rs_request *req)
         double seconds = rs_now() - req->started;
         const char *method = method_label(req->method);
         int status = req->replied && req->conn != NULL ? req->status : 499;
-        char text[8];
-        snprintf(text, sizeof text, "%d", status);
-        const char *counter_labels[] = {method, req->route_label, text};
+        char digits[24];
+        const char *counter_labels[] = {method, req->route_label,
+                                        rs_label_number((unsigned long)status, digits)};
         const char *duration_labels[] = {method, req->route_label};
         rs_counter_add(requests_total, counter_labels, 1);
         rs_histogram_observe(request_duration, duration_labels, seconds);

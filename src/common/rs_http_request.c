@@ -78,7 +78,11 @@ void rs_req_query_string(const rs_request *req, rs_buf *out)
 
 void rs_req_client_ip(const rs_request *req, char *out, size_t size)
 {
-    snprintf(out, size, "%s", req->client_ip);
+    if (size == 0)
+        return;
+    size_t n = strnlen(req->client_ip, size - 1);
+    memcpy(out, req->client_ip, n);
+    out[n] = '\0';
 }
 
 const char *rs_req_body(const rs_request *req, size_t *len)
@@ -191,17 +195,6 @@ static bool may_have_body(int status)
     return status >= 200 && status != 204 && status != 304;
 }
 
-static void append_number(rs_buf *b, size_t n)
-{
-    char digits[24];
-    size_t i = sizeof digits;
-    do {
-        digits[--i] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n > 0);
-    rs_buf_append(b, digits + i, sizeof digits - i);
-}
-
 static void append_header(rs_buf *b, const char *name, const char *value)
 {
     rs_buf_puts(b, name);
@@ -216,7 +209,7 @@ static void compose_head(rs_request *req, const char *content_type)
 {
     rs_buf *h = &req->head;
     rs_buf_puts(h, "HTTP/1.1 ");
-    append_number(h, (size_t)req->status);
+    rs_buf_put_uint(h, (unsigned long long)req->status);
     rs_buf_append(h, " ", 1);
     rs_buf_puts(h, reason_phrase(req->status));
     rs_buf_append(h, "\r\n", 2);
@@ -225,7 +218,7 @@ static void compose_head(rs_request *req, const char *content_type)
         append_header(h, "Content-Type", content_type);
     if (may_have_body(req->status)) {
         rs_buf_puts(h, "Content-Length: ");
-        append_number(h, req->reply_len);
+        rs_buf_put_uint(h, req->reply_len);
         rs_buf_append(h, "\r\n", 2);
     }
     rs_buf_puts(h, "Access-Control-Allow-Origin: *\r\nTiming-Allow-Origin: *\r\n");

@@ -14,7 +14,8 @@
  */
 #include "proxy.h"
 
-#include <stdio.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +24,8 @@
 #include "rs_trace.h"
 #include "upstreams.h"
 
-#define MAX_HEADERS 8
+#define MAX_HEADERS     8
+#define HEADER_LINE_MAX 512
 
 static rs_metric *upstream_requests;
 
@@ -40,16 +42,39 @@ static const char *rest_of_path(const char *raw)
     return p != NULL ? p : "/";
 }
 
+/* "name: value[, more]" into line (HEADER_LINE_MAX bytes): false when it does
+ * not fit. No printf: every API request takes this path. */
+static bool header_line(char *line, const char *name, const char *value, const char *more)
+{
+    size_t nn = strlen(name), vn = strlen(value), mn = more != NULL ? strlen(more) + 2 : 0;
+    if (nn + 2 + vn + mn >= HEADER_LINE_MAX)
+        return false;
+    char *p = line;
+    memcpy(p, name, nn);
+    p += nn;
+    memcpy(p, ": ", 2);
+    p += 2;
+    memcpy(p, value, vn);
+    p += vn;
+    if (more != NULL) {
+        memcpy(p, ", ", 2);
+        memcpy(p + 2, more, mn - 2);
+        p += mn;
+    }
+    *p = '\0';
+    return true;
+}
+
 /* The header lines passed on: the ones an API call depends on, and
  * X-Forwarded-For with this client appended. */
-static size_t forward_headers(rs_request *req, char lines[MAX_HEADERS][512], const char *out[])
+static size_t forward_headers(rs_request *req, char lines[MAX_HEADERS][HEADER_LINE_MAX], const char *out[])
 {
     static const char *const kept[] = {"Accept", "Accept-Language", "Authorization", "Cookie",
                                        "User-Agent"};
     size_t n = 0;
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
         const char *v = rs_req_header(req, kept[i]);
-        if (v != NULL && snprintf(lines[n], 512, "%s: %s", kept[i], v) < 512) {
+        if (v != NULL && header_line(lines[n], kept[i], v, NULL)) {
             out[n] = lines[n];
             n++;
         }
@@ -57,9 +82,9 @@ static size_t forward_headers(rs_request *req, char lines[MAX_HEADERS][512], con
     char ip[64];
     rs_req_client_ip(req, ip, sizeof ip);
     const char *earlier = rs_req_header(req, "X-Forwarded-For");
-    int w = earlier != NULL ? snprintf(lines[n], 512, "X-Forwarded-For: %s, %s", earlier, ip)
-                            : snprintf(lines[n], 512, "X-Forwarded-For: %s", ip);
-    if (w > 0 && w < 512) {
+    bool fits = earlier != NULL ? header_line(lines[n], "X-Forwarded-For", earlier, ip)
+                                : header_line(lines[n], "X-Forwarded-For", ip, NULL);
+    if (fits) {
         out[n] = lines[n];
         n++;
     }
@@ -87,11 +112,11 @@ typedef struct passage {
     const char *service;
     rs_buf      tail;          /* rest of the path and query, as they came */
     rs_buf      url;
-    char        lines[MAX_HEADERS][512];
     const char *headers[MAX_HEADERS];
     size_t      nheaders;
     char        traceparent[RS_TRACEPARENT_LEN + 1];
     int         attempts, tried, attempt;
+    char        lines[MAX_HEADERS][HEADER_LINE_MAX];
 } passage;
 
 static void end_passage(passage *p)
@@ -110,7 +135,8 @@ static int send_attempt(passage *p)
     p->tried = upstream_pick(p->u, p->tried);
     p->attempt++;
     rs_buf_reset(&p->url);
-    rs_buf_printf(&p->url, "%s%s", upstream_address(p->u, p->tried), p->tail.data);
+    rs_buf_puts(&p->url, upstream_address(p->u, p->tried));
+    rs_buf_append(&p->url, p->tail.data, p->tail.len);
     if (p->url.failed)
         return -1;
     size_t len;
@@ -170,11 +196,14 @@ void proxy(rs_request *req)
     p->attempts = rs_client_idempotent(rs_req_method(req)) && upstream_count(u) > 1 ? 2 : 1;
     p->nheaders = forward_headers(req, p->lines, p->headers);
     rs_trace_format(rs_trace_current(), p->traceparent);
-    rs_buf query = RS_BUF_INIT;
-    rs_req_query_string(req, &query);
-    rs_buf_printf(&p->tail, "%s%s%s", rest_of_path(rs_req_path(req)), query.len > 0 ? "?" : "",
-                  query.len > 0 ? query.data : "");
-    rs_buf_free(&query);
+    rs_buf_puts(&p->tail, rest_of_path(rs_req_path(req)));
+    size_t path_len = p->tail.len;
+    rs_buf_append(&p->tail, "?", 1);
+    rs_req_query_string(req, &p->tail);
+    if (p->tail.len == path_len + 1) {   /* no query, or an empty one */
+        p->tail.len = path_len;
+        p->tail.data[path_len] = '\0';
+    }
     if (p->tail.failed) {
         rs_reply_error(req, 500, "out of memory");
         end_passage(p);
