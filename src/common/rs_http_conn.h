@@ -38,6 +38,7 @@ struct rs_request {
     char         client_ip[48];
     rs_buf       target;          /* the request target, as it came */
     rs_buf       fields;          /* header names and values, NUL after each */
+    /* From name_at to values, not cleared by new_request (rs_http.c). */
     size_t       name_at[RS_MAX_HEADERS];
     size_t       value_at[RS_MAX_HEADERS];
     const char  *names[RS_MAX_HEADERS];     /* resolved once the headers are in */
