@@ -15,7 +15,6 @@
 #include "proxy.h"
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,53 +41,52 @@ static const char *rest_of_path(const char *raw)
     return p != NULL ? p : "/";
 }
 
-/* "name: value[, more]" into line (HEADER_LINE_MAX bytes): false when it does
- * not fit. No printf: every API request takes this path. */
-static bool header_line(char *line, const char *name, const char *value, const char *more)
+/* Adds "name: value[, more]" and a NUL to lines, its start to at[]; a
+ * line of HEADER_LINE_MAX bytes or more is left out. No printf: every API
+ * request takes this path. */
+static void add_line(rs_buf *lines, size_t at[], size_t *n, const char *name, const char *value,
+                     const char *more)
 {
     size_t nn = strlen(name), vn = strlen(value), mn = more != NULL ? strlen(more) + 2 : 0;
     if (nn + 2 + vn + mn >= HEADER_LINE_MAX)
-        return false;
-    char *p = line;
-    memcpy(p, name, nn);
-    p += nn;
-    memcpy(p, ": ", 2);
-    p += 2;
-    memcpy(p, value, vn);
-    p += vn;
+        return;
+    at[(*n)++] = lines->len;
+    rs_buf_append(lines, name, nn);
+    rs_buf_append(lines, ": ", 2);
+    rs_buf_append(lines, value, vn);
     if (more != NULL) {
-        memcpy(p, ", ", 2);
-        memcpy(p + 2, more, mn - 2);
-        p += mn;
+        rs_buf_append(lines, ", ", 2);
+        rs_buf_append(lines, more, mn - 2);
     }
-    *p = '\0';
-    return true;
+    rs_buf_append(lines, "", 1);
 }
 
-/* The header lines passed on: the ones an API call depends on, and
- * X-Forwarded-For with this client appended. */
-static size_t forward_headers(rs_request *req, char lines[MAX_HEADERS][HEADER_LINE_MAX], const char *out[])
+/* The header lines passed on, into lines and out[]: the ones an API call
+ * depends on, and X-Forwarded-For with this client appended. -1 when out
+ * of memory. */
+static int forward_headers(rs_request *req, rs_buf *lines, const char *out[], size_t *nout)
 {
     static const char *const kept[] = {"Accept", "Accept-Language", "Authorization", "Cookie",
                                        "User-Agent"};
-    size_t n = 0;
+    size_t at[MAX_HEADERS], n = 0;
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
         const char *v = rs_req_header(req, kept[i]);
-        if (v != NULL && header_line(lines[n], kept[i], v, NULL)) {
-            out[n] = lines[n];
-            n++;
-        }
+        if (v != NULL)
+            add_line(lines, at, &n, kept[i], v, NULL);
     }
     char ip[64];
     rs_req_client_ip(req, ip, sizeof ip);
     const char *earlier = rs_req_header(req, "X-Forwarded-For");
-    bool fits = earlier != NULL ? header_line(lines[n], "X-Forwarded-For", earlier, ip)
-                                : header_line(lines[n], "X-Forwarded-For", ip, NULL);
-    if (fits) {
-        out[n] = lines[n];
-        n++;
-    }
-    return n;
+    if (earlier != NULL)
+        add_line(lines, at, &n, "X-Forwarded-For", earlier, ip);
+    else
+        add_line(lines, at, &n, "X-Forwarded-For", ip, NULL);
+    if (lines->failed)
+        return -1;
+    for (size_t i = 0; i < n; i++)   /* now that lines has stopped moving */
+        out[i] = lines->data + at[i];
+    *nout = n;
+    return 0;
 }
 
 static void count(const char *service, const char *outcome)
@@ -112,28 +110,19 @@ typedef struct passage {
     const char *service;
     rs_buf      tail;          /* rest of the path and query, as they came */
     rs_buf      url;
+    rs_buf      lines;         /* the header lines passed on, NUL after each */
     const char *headers[MAX_HEADERS];
     size_t      nheaders;
     char        traceparent[RS_TRACEPARENT_LEN + 1];
     int         attempts, tried, attempt;
-    char        lines[MAX_HEADERS][HEADER_LINE_MAX];   /* last: not cleared (new_passage) */
 } passage;
-
-/* A passage with every field cleared but the header lines' bytes (4 KiB
- * per request not worth clearing). */
-static passage *new_passage(void)
-{
-    passage *p = malloc(sizeof *p);
-    if (p != NULL)
-        memset(p, 0, offsetof(passage, lines));
-    return p;
-}
 
 static void end_passage(passage *p)
 {
     rs_req_finish(p->req);
     rs_buf_free(&p->tail);
     rs_buf_free(&p->url);
+    rs_buf_free(&p->lines);
     free(p);
 }
 
@@ -193,7 +182,7 @@ void proxy(rs_request *req)
         rs_req_finish(req);
         return;
     }
-    passage *p = new_passage();
+    passage *p = calloc(1, sizeof *p);
     if (p == NULL) {
         rs_reply_error(req, 500, "out of memory");
         rs_req_finish(req);
@@ -204,7 +193,7 @@ void proxy(rs_request *req)
     p->service = service;
     p->tried = -1;
     p->attempts = rs_client_idempotent(rs_req_method(req)) && upstream_count(u) > 1 ? 2 : 1;
-    p->nheaders = forward_headers(req, p->lines, p->headers);
+    int lines_ok = forward_headers(req, &p->lines, p->headers, &p->nheaders);
     rs_trace_format(rs_trace_current(), p->traceparent);
     rs_buf_puts(&p->tail, rest_of_path(rs_req_path(req)));
     size_t path_len = p->tail.len;
@@ -214,7 +203,7 @@ void proxy(rs_request *req)
         p->tail.len = path_len;
         p->tail.data[path_len] = '\0';
     }
-    if (p->tail.failed) {
+    if (lines_ok != 0 || p->tail.failed) {
         rs_reply_error(req, 500, "out of memory");
         end_passage(p);
     } else if (send_attempt(p) != 0) {
