@@ -79,5 +79,9 @@ bool rs_server_draining(const rs_server *s);
 
 /* rs_http_request.c, for rs_http.c. */
 void rs_request_free(rs_request *req);
+/* Frees what the request owns but the memory of target, fields and head
+ * (each up to RS_REQUEST_KEEP_MAX bytes), for the connection's next one. */
+#define RS_REQUEST_KEEP_MAX 4096
+void rs_request_recycle(rs_request *req);
 
 #endif

@@ -102,22 +102,47 @@ json_t *rs_req_json(rs_request *req)
     return v;
 }
 
-void rs_request_free(rs_request *req)
+/* What the request owns but its three reusable buffers. */
+static void release_owned(rs_request *req)
 {
-    rs_buf_free(&req->target);
-    rs_buf_free(&req->fields);
     rs_buf_free(&req->body);
-    rs_buf_free(&req->head);
     free(req->owned_body);
+    req->owned_body = NULL;
     for (size_t i = 0; i < req->nextra; i++) {
         free(req->extra[i].name);
         free(req->extra[i].value);
     }
+    req->nextra = 0;
     while (req->owned != NULL) {
         owned_string *next = req->owned->next;
         free(req->owned);
         req->owned = next;
     }
+}
+
+/* Emptied for the next request, its memory kept unless it grew large. */
+static void keep_small(rs_buf *b)
+{
+    if (b->cap > RS_REQUEST_KEEP_MAX)
+        rs_buf_free(b);
+    else
+        rs_buf_reset(b);
+}
+
+void rs_request_recycle(rs_request *req)
+{
+    release_owned(req);
+    keep_small(&req->target);
+    keep_small(&req->fields);
+    keep_small(&req->head);
+}
+
+void rs_request_free(rs_request *req)
+{
+    release_owned(req);
+    rs_buf_free(&req->target);
+    rs_buf_free(&req->fields);
+    rs_buf_free(&req->head);
     free(req);
 }
 
