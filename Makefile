@@ -4,7 +4,8 @@
 #   make test SANITIZE=1   the same with ASan + UBSan (build-asan/)
 #   make test SANITIZE=thread   the same with ThreadSanitizer (build-tsan/)
 #   make bench        the benchmark suite against a fresh shop (see bench/README.md);
-#                     BENCH=catalogue|cart|web|agreement for one microbenchmark
+#                     BENCH=catalogue|cart|web|agreement for one microbenchmark,
+#                     BENCH=peak or BENCH=flood for one stage of the suite
 #   make deploy-check render, schema-check and policy-test deploy/kubernetes and
 #                     the Helm chart deploy/helm/robot-shop, compare the two,
 #                     then the container smoke run
@@ -79,6 +80,8 @@ ifeq ($(BENCH),)
 	@BUILD_DIR=$(BUILD_DIR) node bench/suite.mjs
 else ifeq ($(BENCH),flood)
 	@BUILD_DIR=$(BUILD_DIR) BENCH_CASE=flood node bench/suite.mjs
+else ifeq ($(BENCH),peak)
+	@BUILD_DIR=$(BUILD_DIR) BENCH_CASE=peak node bench/suite.mjs
 else
 	@BUILD_DIR=$(BUILD_DIR) bench/run $(BENCH)
 endif

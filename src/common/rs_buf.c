@@ -46,6 +46,17 @@ int rs_buf_puts(rs_buf *b, const char *s)
     return rs_buf_append(b, s, strlen(s));
 }
 
+int rs_buf_put_uint(rs_buf *b, unsigned long long n)
+{
+    char digits[24];
+    size_t i = sizeof digits;
+    do {
+        digits[--i] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    return rs_buf_append(b, digits + i, sizeof digits - i);
+}
+
 int rs_buf_printf(rs_buf *b, const char *fmt, ...)
 {
     va_list ap;

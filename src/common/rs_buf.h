@@ -21,6 +21,7 @@ typedef struct rs_buf {
 
 int  rs_buf_append(rs_buf *b, const char *bytes, size_t len);
 int  rs_buf_puts(rs_buf *b, const char *s);
+int  rs_buf_put_uint(rs_buf *b, unsigned long long n);   /* in decimal */
 int  rs_buf_printf(rs_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void rs_buf_reset(rs_buf *b);               /* empties, keeps the memory */

@@ -182,11 +182,10 @@ void rs_client_observe(const rs_client_request *rq, rs_client_result result, lon
                        double started)
 {
     static const char *const failures[] = {"", "connect_error", "timeout", "error"};
-    char code[16];
+    char digits[24];
+    const char *code = failures[result];
     if (result == RS_CLIENT_OK)
-        snprintf(code, sizeof code, "%ld", status);
-    else
-        snprintf(code, sizeof code, "%s", failures[result]);
+        code = rs_label_number((unsigned long)status, digits);
     const char *labels[] = {rq->peer, code};
     rs_histogram_observe(client_duration, labels, rs_now() - started);
 }

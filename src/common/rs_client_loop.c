@@ -46,6 +46,7 @@ typedef struct client_loop client_loop;
 struct peer {
     char                    host[256];
     char                    port[8];
+    char                    authority[268]; /* the Host header: host:port, [v6]:port */
     struct sockaddr_storage addr;
     socklen_t               addr_len;       /* 0 until resolved */
     upconn                 *idle;           /* kept-alive, most recent first */
@@ -642,34 +643,51 @@ static peer *find_peer(client_loop *cl, const char *host, const char *port)
         return NULL;
     snprintf(p->host, sizeof p->host, "%s", host);
     snprintf(p->port, sizeof p->port, "%s", port);
+    bool v6 = strchr(host, ':') != NULL;
+    snprintf(p->authority, sizeof p->authority, "%s%s%s:%s", v6 ? "[" : "", host, v6 ? "]" : "", port);
     cl->peers[cl->npeers++] = p;
     return p;
 }
 
+static void put_header(rs_buf *h, const char *name, const char *value)
+{
+    rs_buf_puts(h, name);
+    rs_buf_append(h, ": ", 2);
+    rs_buf_puts(h, value);
+    rs_buf_append(h, "\r\n", 2);
+}
+
 /* The request line and headers: traceparent, Content-Type and length,
- * the caller's lines. */
+ * the caller's lines (no printf: every call takes this path). */
 static int compose_request(call *c, const rs_client_request *rq, const char *path)
 {
     rs_buf *h = &c->head;
-    bool v6 = strchr(c->peer->host, ':') != NULL;
-    rs_buf_printf(h, "%s %s HTTP/1.1\r\nHost: %s%s%s:%s\r\n", rq->method, path, v6 ? "[" : "",
-                  c->peer->host, v6 ? "]" : "", c->peer->port);
+    rs_buf_puts(h, rq->method);
+    rs_buf_append(h, " ", 1);
+    rs_buf_puts(h, path);
+    rs_buf_puts(h, " HTTP/1.1\r\n");
+    put_header(h, "Host", c->peer->authority);
     const rs_trace *t = rs_trace_current();
     if (rq->traceparent != NULL) {
-        rs_buf_printf(h, "traceparent: %s\r\n", rq->traceparent);
+        put_header(h, "traceparent", rq->traceparent);
     } else if (t != NULL) {
         char tp[RS_TRACEPARENT_LEN + 1];
         rs_trace_format(t, tp);
-        rs_buf_printf(h, "traceparent: %s\r\n", tp);
+        put_header(h, "traceparent", tp);
     }
-    if (rq->body != NULL)
-        rs_buf_printf(h, "Content-Type: %s\r\nContent-Length: %zu\r\n",
-                      rq->content_type ? rq->content_type : "application/json", rq->body_len);
-    else if (strcmp(rq->method, "POST") == 0 || strcmp(rq->method, "PUT") == 0)
+    if (rq->body != NULL) {
+        put_header(h, "Content-Type", rq->content_type ? rq->content_type : "application/json");
+        rs_buf_puts(h, "Content-Length: ");
+        rs_buf_put_uint(h, rq->body_len);
+        rs_buf_append(h, "\r\n", 2);
+    } else if (strcmp(rq->method, "POST") == 0 || strcmp(rq->method, "PUT") == 0) {
         rs_buf_puts(h, "Content-Length: 0\r\n");
-    for (size_t i = 0; i < rq->nheaders; i++)
-        rs_buf_printf(h, "%s\r\n", rq->headers[i]);
-    rs_buf_puts(h, "\r\n");
+    }
+    for (size_t i = 0; i < rq->nheaders; i++) {
+        rs_buf_puts(h, rq->headers[i]);
+        rs_buf_append(h, "\r\n", 2);
+    }
+    rs_buf_append(h, "\r\n", 2);
     return h->failed ? -1 : 0;
 }
 

@@ -3,8 +3,11 @@
  * over a shared listening socket, requests parsed by http-parser.
  *
  * Each loop accepts from the listening socket (EPOLLEXCLUSIVE: one loop
- * wakes per connection) and owns the connections it accepted, from the
- * first byte to the close: it reads, parses one request at a time (the
+ * wakes per connection) and gives each connection to the loop that has
+ * fewest (itself when tied; another by a posted job), since the loop that
+ * wakes first would otherwise take a whole burst of connections and
+ * leave the others idle. A loop owns its connections from the first byte
+ * to the close: it reads, parses one request at a time (the
  * parser is paused at the end of each, so pipelined requests wait their
  * turn), dispatches, and writes the reply out. Sockets are watched
  * edge-triggered, once, for reading and writing, so a request costs no
@@ -70,6 +73,7 @@ struct rs_conn {
     conn_state    state;
     http_parser   parser;
     rs_request   *req;            /* the request being read or answered */
+    rs_request   *spare;          /* the last one's memory, for the next */
     rs_addr       addr;
     char          ip[48];
     bool          readable, writable;   /* as the last edges said */
@@ -99,6 +103,8 @@ struct server_loop {
     char        *scratch;
     rs_loop_job  quiesce_job;
     atomic_bool  quiesced;
+    atomic_uint  nconns;          /* owned, or handed over and not yet admitted */
+    bool         finished;        /* its thread is over: handed connections close */
 };
 
 struct rs_server {
@@ -190,11 +196,27 @@ static const char *method_label(const char *method)
     return "OTHER";
 }
 
+/* A request with every field cleared but the header tables (2 KiB, read
+ * only below nfields, each entry written before): the connection's last
+ * one with its buffers' memory, or a new one. */
 static rs_request *new_request(rs_conn *c)
 {
-    rs_request *req = calloc(1, sizeof *req);
-    if (req == NULL)
+    rs_request *req = c->spare;
+    rs_buf target = RS_BUF_INIT, fields = RS_BUF_INIT, head = RS_BUF_INIT;
+    if (req != NULL) {
+        c->spare = NULL;
+        target = req->target;
+        fields = req->fields;
+        head = req->head;
+    } else if ((req = malloc(sizeof *req)) == NULL) {
         return NULL;
+    }
+    memset(req, 0, offsetof(rs_request, name_at));
+    memset((char *)req + offsetof(rs_request, nfields), 0,
+           sizeof *req - offsetof(rs_request, nfields));
+    req->target = target;
+    req->fields = fields;
+    req->head = head;
     req->server = c->sl->server;
     req->conn = c;
     req->loop = c->sl->loop;
@@ -216,16 +238,17 @@ static void count_in_flight(rs_request *req)
     rs_gauge_add(active_requests, NULL, 1);
 }
 
-/* Metrics and access log for a request that was received; then frees it. */
+/* Metrics and access log for a request that was received; then frees it,
+ * or keeps it for its connection's next request. */
 static void end_request(rs_request *req)
 {
     if (req->counted) {
         double seconds = rs_now() - req->started;
         const char *method = method_label(req->method);
         int status = req->replied && req->conn != NULL ? req->status : 499;
-        char text[8];
-        snprintf(text, sizeof text, "%d", status);
-        const char *counter_labels[] = {method, req->route_label, text};
+        char digits[24];
+        const char *counter_labels[] = {method, req->route_label,
+                                        rs_label_number((unsigned long)status, digits)};
         const char *duration_labels[] = {method, req->route_label};
         rs_counter_add(requests_total, counter_labels, 1);
         rs_histogram_observe(request_duration, duration_labels, seconds);
@@ -234,7 +257,12 @@ static void end_request(rs_request *req)
                        req->route_label, status, seconds * 1000.0);
         atomic_fetch_sub(&req->server->in_flight, 1);
     }
-    rs_request_free(req);
+    if (req->conn != NULL && req->conn->spare == NULL) {
+        rs_request_recycle(req);
+        req->conn->spare = req;
+    } else {
+        rs_request_free(req);
+    }
 }
 
 /* ---- http-parser callbacks ---- */
@@ -826,6 +854,8 @@ static void on_conn_event(rs_watch *w, uint32_t events)
 static void free_conn_job(rs_loop_job *job)
 {
     rs_conn *c = (rs_conn *)((char *)job - offsetof(rs_conn, free_job));
+    if (c->spare != NULL)
+        rs_request_free(c->spare);
     rs_buf_free(&c->pending);
     free(c);
 }
@@ -857,6 +887,7 @@ static void close_conn(rs_conn *c)
     close(c->fd);
     rs_addr_table_remove(sl->server->addrs, &c->addr);
     atomic_fetch_sub(&sl->server->connections, 1);
+    atomic_fetch_sub(&sl->nconns, 1);
     c->state = CONN_CLOSED;
     c->free_job.run = free_conn_job;
     rs_loop_defer(sl->loop, &c->free_job);
@@ -922,6 +953,7 @@ static void admit(server_loop *sl, int fd, const struct sockaddr_storage *ss)
     rs_server *s = sl->server;
     rs_conn *c = calloc(1, sizeof *c);
     if (c == NULL) {
+        atomic_fetch_sub(&sl->nconns, 1);
         close(fd);
         return;
     }
@@ -934,6 +966,7 @@ static void admit(server_loop *sl, int fd, const struct sockaddr_storage *ss)
         if (from_addr != 0)
             rs_addr_table_remove(s->addrs, &c->addr);
         atomic_fetch_sub(&s->connections, 1);
+        atomic_fetch_sub(&sl->nconns, 1);
         close(fd);
         free(c);
         return;
@@ -958,6 +991,65 @@ static void admit(server_loop *sl, int fd, const struct sockaddr_storage *ss)
     }
 }
 
+/* A connection accepted by one loop for another, which admits it. */
+typedef struct handoff {
+    rs_loop_job             job;
+    server_loop            *sl;
+    int                     fd;
+    struct sockaddr_storage ss;
+} handoff;
+
+static void handoff_job(rs_loop_job *job)
+{
+    handoff *h = (handoff *)job;
+    if (h->sl->finished) {   /* posted as the server stopped */
+        atomic_fetch_sub(&h->sl->nconns, 1);
+        close(h->fd);
+    } else {
+        admit(h->sl, h->fd, &h->ss);
+    }
+    free(h);
+}
+
+/* The loop with the fewest connections: this one when tied. */
+static server_loop *least_busy(server_loop *sl)
+{
+    rs_server *s = sl->server;
+    server_loop *best = sl;
+    unsigned fewest = atomic_load(&sl->nconns);
+    for (unsigned i = 0; i < s->nloops; i++) {
+        unsigned n = atomic_load(&s->loops[i].nconns);
+        if (n < fewest) {
+            best = &s->loops[i];
+            fewest = n;
+        }
+    }
+    return best;
+}
+
+/* Gives a connection just accepted to the loop with the fewest. */
+static void place(server_loop *sl, int fd, const struct sockaddr_storage *ss)
+{
+    server_loop *to = least_busy(sl);
+    atomic_fetch_add(&to->nconns, 1);
+    if (to == sl) {
+        admit(sl, fd, ss);
+        return;
+    }
+    handoff *h = malloc(sizeof *h);
+    if (h == NULL) {   /* kept here after all */
+        atomic_fetch_sub(&to->nconns, 1);
+        atomic_fetch_add(&sl->nconns, 1);
+        admit(sl, fd, ss);
+        return;
+    }
+    h->job.run = handoff_job;
+    h->sl = to;
+    h->fd = fd;
+    h->ss = *ss;
+    rs_loop_post(to->loop, &h->job);
+}
+
 static void on_listen_event(rs_watch *w, uint32_t events)
 {
     (void)events;
@@ -973,7 +1065,7 @@ static void on_listen_event(rs_watch *w, uint32_t events)
                 rs_log(RS_WARN, "accept: %s", strerror(errno));
             return;
         }
-        admit(sl, fd, &ss);
+        place(sl, fd, &ss);
     }
 }
 
@@ -1012,6 +1104,7 @@ static void quiesce_job(rs_loop_job *job)
 
 static void close_all(server_loop *sl)
 {
+    sl->finished = true;
     while (sl->conns != NULL) {
         rs_conn *c = sl->conns;
         if (c->state == CONN_HANDLING)
@@ -1020,30 +1113,42 @@ static void close_all(server_loop *sl)
     }
 }
 
+/* Every loop is made before any starts: a loop may hand a connection to
+ * any other. */
 static int init_loop(rs_server *s, server_loop *sl)
 {
     sl->server = s;
     atomic_init(&sl->quiesced, false);
+    atomic_init(&sl->nconns, 0);
     sl->listen_watch.on_event = on_listen_event;
     if ((sl->scratch = malloc(READ_CHUNK)) == NULL || (sl->loop = rs_loop_new()) == NULL)
         return -1;
     if (rs_loop_on_tick(sl->loop, check_deadlines, sl) != 0 ||
         rs_loop_watch(sl->loop, s->listen_fd, EPOLLIN | EPOLLEXCLUSIVE, &sl->listen_watch) != 0)
         return -1;
+    return 0;
+}
+
+static int start_loop(server_loop *sl)
+{
     if (pthread_create(&sl->thread, NULL, run_loop, sl) != 0)
         return -1;
     sl->started = true;
     return 0;
 }
 
+/* Every loop stops before any is freed (one may still hand a connection
+ * to another); what was handed over too late closes in rs_loop_free. */
 static void free_loops(rs_server *s)
 {
+    for (unsigned i = 0; i < s->nloops; i++)
+        if (s->loops[i].started)
+            rs_loop_stop(s->loops[i].loop);
+    for (unsigned i = 0; i < s->nloops; i++)
+        if (s->loops[i].started)
+            pthread_join(s->loops[i].thread, NULL);
     for (unsigned i = 0; i < s->nloops; i++) {
         server_loop *sl = &s->loops[i];
-        if (sl->started) {
-            rs_loop_stop(sl->loop);
-            pthread_join(sl->thread, NULL);
-        }
         close_all(sl);
         rs_loop_free(sl->loop);
         free(sl->scratch);
@@ -1136,6 +1241,13 @@ rs_server *rs_server_start(const rs_server_config *cfg, const rs_router *router)
     }
     for (unsigned i = 0; i < s->nloops; i++) {
         if (init_loop(s, &s->loops[i]) != 0) {
+            rs_log(RS_ERROR, "cannot start event loop %u: %s", i, strerror(errno));
+            free_server(s);
+            return NULL;
+        }
+    }
+    for (unsigned i = 0; i < s->nloops; i++) {
+        if (start_loop(&s->loops[i]) != 0) {
             rs_log(RS_ERROR, "cannot start event loop %u: %s", i, strerror(errno));
             free_server(s);
             return NULL;

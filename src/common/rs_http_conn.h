@@ -38,6 +38,7 @@ struct rs_request {
     char         client_ip[48];
     rs_buf       target;          /* the request target, as it came */
     rs_buf       fields;          /* header names and values, NUL after each */
+    /* From name_at to values, not cleared by new_request (rs_http.c). */
     size_t       name_at[RS_MAX_HEADERS];
     size_t       value_at[RS_MAX_HEADERS];
     const char  *names[RS_MAX_HEADERS];     /* resolved once the headers are in */
@@ -78,5 +79,9 @@ bool rs_server_draining(const rs_server *s);
 
 /* rs_http_request.c, for rs_http.c. */
 void rs_request_free(rs_request *req);
+/* Frees what the request owns but the memory of target, fields and head
+ * (each up to RS_REQUEST_KEEP_MAX bytes), for the connection's next one. */
+#define RS_REQUEST_KEEP_MAX 4096
+void rs_request_recycle(rs_request *req);
 
 #endif

@@ -78,7 +78,11 @@ void rs_req_query_string(const rs_request *req, rs_buf *out)
 
 void rs_req_client_ip(const rs_request *req, char *out, size_t size)
 {
-    snprintf(out, size, "%s", req->client_ip);
+    if (size == 0)
+        return;
+    size_t n = strnlen(req->client_ip, size - 1);
+    memcpy(out, req->client_ip, n);
+    out[n] = '\0';
 }
 
 const char *rs_req_body(const rs_request *req, size_t *len)
@@ -98,22 +102,47 @@ json_t *rs_req_json(rs_request *req)
     return v;
 }
 
-void rs_request_free(rs_request *req)
+/* What the request owns but its three reusable buffers. */
+static void release_owned(rs_request *req)
 {
-    rs_buf_free(&req->target);
-    rs_buf_free(&req->fields);
     rs_buf_free(&req->body);
-    rs_buf_free(&req->head);
     free(req->owned_body);
+    req->owned_body = NULL;
     for (size_t i = 0; i < req->nextra; i++) {
         free(req->extra[i].name);
         free(req->extra[i].value);
     }
+    req->nextra = 0;
     while (req->owned != NULL) {
         owned_string *next = req->owned->next;
         free(req->owned);
         req->owned = next;
     }
+}
+
+/* Emptied for the next request, its memory kept unless it grew large. */
+static void keep_small(rs_buf *b)
+{
+    if (b->cap > RS_REQUEST_KEEP_MAX)
+        rs_buf_free(b);
+    else
+        rs_buf_reset(b);
+}
+
+void rs_request_recycle(rs_request *req)
+{
+    release_owned(req);
+    keep_small(&req->target);
+    keep_small(&req->fields);
+    keep_small(&req->head);
+}
+
+void rs_request_free(rs_request *req)
+{
+    release_owned(req);
+    rs_buf_free(&req->target);
+    rs_buf_free(&req->fields);
+    rs_buf_free(&req->head);
     free(req);
 }
 
@@ -191,17 +220,6 @@ static bool may_have_body(int status)
     return status >= 200 && status != 204 && status != 304;
 }
 
-static void append_number(rs_buf *b, size_t n)
-{
-    char digits[24];
-    size_t i = sizeof digits;
-    do {
-        digits[--i] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n > 0);
-    rs_buf_append(b, digits + i, sizeof digits - i);
-}
-
 static void append_header(rs_buf *b, const char *name, const char *value)
 {
     rs_buf_puts(b, name);
@@ -216,7 +234,7 @@ static void compose_head(rs_request *req, const char *content_type)
 {
     rs_buf *h = &req->head;
     rs_buf_puts(h, "HTTP/1.1 ");
-    append_number(h, (size_t)req->status);
+    rs_buf_put_uint(h, (unsigned long long)req->status);
     rs_buf_append(h, " ", 1);
     rs_buf_puts(h, reason_phrase(req->status));
     rs_buf_append(h, "\r\n", 2);
@@ -225,7 +243,7 @@ static void compose_head(rs_request *req, const char *content_type)
         append_header(h, "Content-Type", content_type);
     if (may_have_body(req->status)) {
         rs_buf_puts(h, "Content-Length: ");
-        append_number(h, req->reply_len);
+        rs_buf_put_uint(h, req->reply_len);
         rs_buf_append(h, "\r\n", 2);
     }
     rs_buf_puts(h, "Access-Control-Allow-Origin: *\r\nTiming-Allow-Origin: *\r\n");

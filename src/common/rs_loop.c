@@ -95,10 +95,13 @@ void rs_loop_defer(rs_loop *l, rs_loop_job *job)
     l->deferred = job;
 }
 
+static void run_posted(rs_loop *l);
+
 void rs_loop_free(rs_loop *l)
 {
     if (l == NULL)
         return;
+    run_posted(l);   /* posted after the loop's last turn */
     run_deferred(l);
     if (l->epfd >= 0)
         close(l->epfd);

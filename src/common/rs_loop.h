@@ -29,6 +29,7 @@ struct rs_loop_job {
 };
 
 rs_loop *rs_loop_new(void);
+/* Runs, on the calling thread, the jobs posted since the loop last ran. */
 void     rs_loop_free(rs_loop *l);
 
 /* 0, or -1 (errno set). The events are epoll's (EPOLLET and all). */

@@ -466,3 +466,14 @@ char *rs_metrics_render(size_t *len)
     }
     return rs_buf_steal(&b, len);
 }
+
+const char *rs_label_number(unsigned long n, char digits[24])
+{
+    size_t i = 23;
+    digits[i] = '\0';
+    do {
+        digits[--i] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n > 0 && i > 0);
+    return digits + i;
+}

@@ -27,6 +27,10 @@ void rs_gauge_set(rs_metric *m, const char *const *values, double v);
 void rs_gauge_add(rs_metric *m, const char *const *values, double v);
 void rs_histogram_observe(rs_metric *m, const char *const *values, double v);
 
+/* A number as a label value (a status code): written into digits, which
+ * the result points into. */
+const char *rs_label_number(unsigned long n, char digits[24]);
+
 /* The whole registry in text format; malloc'd, NULL when out of memory. */
 char *rs_metrics_render(size_t *len);
 

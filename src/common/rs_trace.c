@@ -7,7 +7,6 @@
 #include "rs_trace.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -98,10 +97,26 @@ void rs_trace_begin(rs_trace *t, const char *incoming)
     while (!valid_id(t->span_id, 16));
 }
 
+static char *put_id(char *out, const char *id, size_t max)
+{
+    size_t n = strnlen(id, max);
+    memcpy(out, id, n);
+    return out + n;
+}
+
+/* "00-<trace id>-<span id>-<flags>" (no printf: every call out takes it). */
 void rs_trace_format(const rs_trace *t, char out[RS_TRACEPARENT_LEN + 1])
 {
-    snprintf(out, RS_TRACEPARENT_LEN + 1, "00-%s-%s-%02x",
-             t->trace_id, t->span_id, t->flags);
+    static const char hex[] = "0123456789abcdef";
+    char *p = out;
+    memcpy(p, "00-", 3);
+    p = put_id(p + 3, t->trace_id, 32);
+    *p++ = '-';
+    p = put_id(p, t->span_id, 16);
+    *p++ = '-';
+    *p++ = hex[t->flags >> 4];
+    *p++ = hex[t->flags & 0xF];
+    *p = '\0';
 }
 
 void rs_trace_set_current(const rs_trace *t)

@@ -14,7 +14,7 @@
  */
 #include "proxy.h"
 
-#include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +23,8 @@
 #include "rs_trace.h"
 #include "upstreams.h"
 
-#define MAX_HEADERS 8
+#define MAX_HEADERS     8
+#define HEADER_LINE_MAX 512
 
 static rs_metric *upstream_requests;
 
@@ -40,30 +41,52 @@ static const char *rest_of_path(const char *raw)
     return p != NULL ? p : "/";
 }
 
-/* The header lines passed on: the ones an API call depends on, and
- * X-Forwarded-For with this client appended. */
-static size_t forward_headers(rs_request *req, char lines[MAX_HEADERS][512], const char *out[])
+/* Adds "name: value[, more]" and a NUL to lines, its start to at[]; a
+ * line of HEADER_LINE_MAX bytes or more is left out. No printf: every API
+ * request takes this path. */
+static void add_line(rs_buf *lines, size_t at[], size_t *n, const char *name, const char *value,
+                     const char *more)
+{
+    size_t nn = strlen(name), vn = strlen(value), mn = more != NULL ? strlen(more) + 2 : 0;
+    if (nn + 2 + vn + mn >= HEADER_LINE_MAX)
+        return;
+    at[(*n)++] = lines->len;
+    rs_buf_append(lines, name, nn);
+    rs_buf_append(lines, ": ", 2);
+    rs_buf_append(lines, value, vn);
+    if (more != NULL) {
+        rs_buf_append(lines, ", ", 2);
+        rs_buf_append(lines, more, mn - 2);
+    }
+    rs_buf_append(lines, "", 1);
+}
+
+/* The header lines passed on, into lines and out[]: the ones an API call
+ * depends on, and X-Forwarded-For with this client appended. -1 when out
+ * of memory. */
+static int forward_headers(rs_request *req, rs_buf *lines, const char *out[], size_t *nout)
 {
     static const char *const kept[] = {"Accept", "Accept-Language", "Authorization", "Cookie",
                                        "User-Agent"};
-    size_t n = 0;
+    size_t at[MAX_HEADERS], n = 0;
     for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
         const char *v = rs_req_header(req, kept[i]);
-        if (v != NULL && snprintf(lines[n], 512, "%s: %s", kept[i], v) < 512) {
-            out[n] = lines[n];
-            n++;
-        }
+        if (v != NULL)
+            add_line(lines, at, &n, kept[i], v, NULL);
     }
     char ip[64];
     rs_req_client_ip(req, ip, sizeof ip);
     const char *earlier = rs_req_header(req, "X-Forwarded-For");
-    int w = earlier != NULL ? snprintf(lines[n], 512, "X-Forwarded-For: %s, %s", earlier, ip)
-                            : snprintf(lines[n], 512, "X-Forwarded-For: %s", ip);
-    if (w > 0 && w < 512) {
-        out[n] = lines[n];
-        n++;
-    }
-    return n;
+    if (earlier != NULL)
+        add_line(lines, at, &n, "X-Forwarded-For", earlier, ip);
+    else
+        add_line(lines, at, &n, "X-Forwarded-For", ip, NULL);
+    if (lines->failed)
+        return -1;
+    for (size_t i = 0; i < n; i++)   /* now that lines has stopped moving */
+        out[i] = lines->data + at[i];
+    *nout = n;
+    return 0;
 }
 
 static void count(const char *service, const char *outcome)
@@ -87,7 +110,7 @@ typedef struct passage {
     const char *service;
     rs_buf      tail;          /* rest of the path and query, as they came */
     rs_buf      url;
-    char        lines[MAX_HEADERS][512];
+    rs_buf      lines;         /* the header lines passed on, NUL after each */
     const char *headers[MAX_HEADERS];
     size_t      nheaders;
     char        traceparent[RS_TRACEPARENT_LEN + 1];
@@ -99,6 +122,7 @@ static void end_passage(passage *p)
     rs_req_finish(p->req);
     rs_buf_free(&p->tail);
     rs_buf_free(&p->url);
+    rs_buf_free(&p->lines);
     free(p);
 }
 
@@ -110,7 +134,8 @@ static int send_attempt(passage *p)
     p->tried = upstream_pick(p->u, p->tried);
     p->attempt++;
     rs_buf_reset(&p->url);
-    rs_buf_printf(&p->url, "%s%s", upstream_address(p->u, p->tried), p->tail.data);
+    rs_buf_puts(&p->url, upstream_address(p->u, p->tried));
+    rs_buf_append(&p->url, p->tail.data, p->tail.len);
     if (p->url.failed)
         return -1;
     size_t len;
@@ -168,14 +193,17 @@ void proxy(rs_request *req)
     p->service = service;
     p->tried = -1;
     p->attempts = rs_client_idempotent(rs_req_method(req)) && upstream_count(u) > 1 ? 2 : 1;
-    p->nheaders = forward_headers(req, p->lines, p->headers);
+    int lines_ok = forward_headers(req, &p->lines, p->headers, &p->nheaders);
     rs_trace_format(rs_trace_current(), p->traceparent);
-    rs_buf query = RS_BUF_INIT;
-    rs_req_query_string(req, &query);
-    rs_buf_printf(&p->tail, "%s%s%s", rest_of_path(rs_req_path(req)), query.len > 0 ? "?" : "",
-                  query.len > 0 ? query.data : "");
-    rs_buf_free(&query);
-    if (p->tail.failed) {
+    rs_buf_puts(&p->tail, rest_of_path(rs_req_path(req)));
+    size_t path_len = p->tail.len;
+    rs_buf_append(&p->tail, "?", 1);
+    rs_req_query_string(req, &p->tail);
+    if (p->tail.len == path_len + 1) {   /* no query, or an empty one */
+        p->tail.len = path_len;
+        p->tail.data[path_len] = '\0';
+    }
+    if (lines_ok != 0 || p->tail.failed) {
         rs_reply_error(req, 500, "out of memory");
         end_passage(p);
     } else if (send_attempt(p) != 0) {
