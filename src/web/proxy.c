@@ -4,7 +4,9 @@
  * The request goes on as it came: method, the rest of the path and the
  * query still percent-encoded, the body, the headers an API call depends
  * on, X-Forwarded-For with the client appended, and the trace context
- * (added by rs_client). The call to the upstream runs on the event loop
+ * (added by rs_client). The answer comes back with its status, type,
+ * body and end-to-end headers (Retry-After, Location, caching: the list
+ * in rs_client.h); hop-by-hop ones stay between the two. The call to the upstream runs on the event loop
  * that read the request, the one that will write the answer: no thread
  * waits for it and none hands it over; the connection to the browser is
  * set aside meanwhile, and the upstream connections are kept alive by
@@ -77,6 +79,9 @@ static void reply_upstream(rs_request *req, rs_client_response *rs)
     size_t len;
     char *body = rs_buf_steal(&rs->body, &len);
     const char *type = rs->content_type[0] != '\0' ? rs->content_type : NULL;
+    for (int k = 0; k < RS_CLIENT_KEPT; k++)
+        if (rs->kept[k][0] != '\0')
+            rs_reply_header(req, rs_client_kept_names[k], rs->kept[k]);
     rs_reply_raw(req, (int)rs->status, type, body, len);
 }
 

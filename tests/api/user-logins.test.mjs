@@ -2,7 +2,8 @@
 // real redis-server and its SQLite store: password work on threads of its
 // own (cheap routes never wait behind it), a full password queue answered
 // 503 at once, and the limits on failed logins per name and per client
-// address (429), with X-Forwarded-For believed only from trusted peers.
+// address (429), with X-Forwarded-For believed only from trusted peers,
+// and both refusals' Retry-After passed on by the gateway.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -134,6 +135,31 @@ describe('user under a login flood', { concurrency: false }, () => {
         }
         const r = await login(user, 'stan', 'bigbrain', { 'x-forwarded-for': '203.0.113.99' });
         assert.equal(r.status, 429, 'the peer, 127.0.0.1, is the client');
+      });
+  });
+
+  test('through the gateway, the 503 of a full queue and the 429 of a limit keep their Retry-After', async () => {
+    await withUser({ HASH_THREADS: '1', HASH_QUEUE_MAX: '1', LOGIN_FAILS_PER_NAME: '0', LOGIN_FAILS_PER_CLIENT: '30' },
+      async (user) => {
+        const web = await startService('web', { USER_URL: user.url });
+        const gateway = { fetch: (p, options) => web.fetch(`/api/user${p}`, options) };
+        try {
+          const flood = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+            login(gateway, `nobody-${i}`, 'guess')));
+          const busy = flood.filter((r) => r.status === 503);
+          assert.ok(busy.length > 0, JSON.stringify(flood.map((r) => r.status)));
+          for (const r of busy) assert.equal(r.retryAfter, '1');
+          let limited;
+          for (let i = 0; i < 40 && limited === undefined; i++) {
+            const r = await login(gateway, `nobody-${i}`, 'guess');
+            if (r.status === 429) limited = r;
+          }
+          assert.ok(limited, 'the per-client limit answered 429');
+          assert.match(limited.body.error, /too many failed logins/);
+          assert.ok(Number(limited.retryAfter) >= 1, `Retry-After ${limited.retryAfter}`);
+        } finally {
+          await web.stop();
+        }
       });
   });
 

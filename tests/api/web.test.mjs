@@ -1,7 +1,8 @@
 // web.test.mjs - black-box tests of the web gateway: every /api/<service>/
 // prefix reaches that service (the classic shop's misrouting bug, caught
 // for good), requests and answers pass through whole, replicas are tried
-// in turn and a dead one passed over, 502/504 when upstreams fail, calls
+// in turn and a dead one passed over, end-to-end answer headers passed
+// back and hop-by-hop ones not, 502/504 when upstreams fail, calls
 // to a slow service holding up no other, and the
 // storefront's files: MIME types, ETag/304, gzip, caching, security
 // headers, and no way out of the UI directory.
@@ -27,6 +28,25 @@ async function startEcho(name) {
     req.on('end', () => {
       if (req.url.startsWith('/slow')) {
         setTimeout(() => res.end('late'), 3000);
+        return;
+      }
+      if (req.url.startsWith('/answer/')) {   // /answer/<status>: with headers a gateway must sort
+        res.writeHead(Number(req.url.split('/')[2]), [
+          'content-type', 'application/json',
+          'retry-after', '7',
+          'location', '/orders/42?x=%2F',
+          'cache-control', 'no-store',
+          'etag', '"v3"',
+          'last-modified', 'Tue, 01 Dec 2026 10:00:00 GMT',
+          'vary', 'Accept',
+          'vary', 'Accept-Language',
+          'keep-alive', 'timeout=99',
+          'upgrade', 'h2c',
+          'proxy-authenticate', 'Basic',
+          'x-internal-note', 'not for browsers',
+          'set-cookie', 'session=upstream',
+        ]);
+        res.end('{"error":"busy"}');
         return;
       }
       if (req.url.startsWith('/teapot')) {
@@ -161,6 +181,25 @@ describe('web gateway', () => {
     assert.equal(res.status, 418);
     assert.equal(res.headers.get('content-type'), 'text/plain; charset=utf-8');
     assert.equal(await res.text(), 'short and stout');
+  });
+
+  test("the upstream's end-to-end headers come back (Retry-After on 429 and 503); hop-by-hop ones do not", async () => {
+    for (const status of [429, 503, 201]) {
+      const res = await web.fetch(`/api/user/answer/${status}`);
+      assert.equal(res.status, status);
+      assert.equal(res.headers.get('retry-after'), '7');
+      assert.equal(res.headers.get('location'), '/orders/42?x=%2F');
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      assert.equal(res.headers.get('etag'), '"v3"');
+      assert.equal(res.headers.get('last-modified'), 'Tue, 01 Dec 2026 10:00:00 GMT');
+      assert.equal(res.headers.get('vary'), 'Accept, Accept-Language');
+      for (const name of ['keep-alive', 'upgrade', 'proxy-authenticate', 'x-internal-note', 'set-cookie'])
+        assert.equal(res.headers.get(name), null, `${name} passed on`);
+      assert.deepEqual(await res.json(), { error: 'busy' });
+    }
+    const plain = await web.fetch('/api/user/teapot');
+    assert.equal(plain.headers.get('retry-after'), null, 'no header left from an earlier answer');
+    await plain.text();
   });
 
   test('upstream connections are kept alive and reused', async () => {
