@@ -13,6 +13,7 @@
  * that loop. An address that refuses the connection is passed
  * over for a while and an idempotent request is tried once more on
  * another address. No answer in time: 504; no address reachable: 502.
+ * A 429 is held a while before it goes (slow_down.h).
  */
 #include "proxy.h"
 
@@ -23,6 +24,7 @@
 #include "rs_client.h"
 #include "rs_metrics.h"
 #include "rs_trace.h"
+#include "slow_down.h"
 #include "upstreams.h"
 
 #define MAX_HEADERS 8
@@ -97,11 +99,12 @@ typedef struct passage {
     size_t      nheaders;
     char        traceparent[RS_TRACEPARENT_LEN + 1];
     int         attempts, tried, attempt;
+    int         status;        /* the upstream's, once it answered */
 } passage;
 
 static void end_passage(passage *p)
 {
-    rs_req_finish(p->req);
+    slow_down_finish(p->req, p->status);
     rs_buf_free(&p->tail);
     rs_buf_free(&p->url);
     free(p);
@@ -142,6 +145,7 @@ static void on_answer(void *arg, rs_client_result result, rs_client_response *rs
     }
     if (result == RS_CLIENT_OK) {
         count(p->service, "answered");
+        p->status = (int)rs->status;
         reply_upstream(req, rs);
     } else if (result == RS_CLIENT_TIMEOUT) {
         count(p->service, "timeout");

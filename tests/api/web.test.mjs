@@ -2,7 +2,8 @@
 // prefix reaches that service (the classic shop's misrouting bug, caught
 // for good), requests and answers pass through whole, replicas are tried
 // in turn and a dead one passed over, end-to-end answer headers passed
-// back and hop-by-hop ones not, 502/504 when upstreams fail, calls
+// back and hop-by-hop ones not, a 429 held back a while, 502/504 when
+// upstreams fail, calls
 // to a slow service holding up no other, and the
 // storefront's files: MIME types, ETag/304, gzip, caching, security
 // headers, and no way out of the UI directory.
@@ -200,6 +201,34 @@ describe('web gateway', () => {
     const plain = await web.fetch('/api/user/teapot');
     assert.equal(plain.headers.get('retry-after'), null, 'no header left from an earlier answer');
     await plain.text();
+  });
+
+  test('a 429 is held before it goes, others pass meanwhile, the hold is not timed; a 503 is not held', async () => {
+    const held = await startService('web', { USER_URL: echoes.user.url, GATEWAY_429_HOLD_MS: '3000' });
+    try {
+      const before = echoes.user.requests;
+      let settled = false;
+      const limited = held.fetch('/api/user/answer/429').then(async (res) => {
+        settled = true;
+        return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() };
+      });
+      while (echoes.user.requests === before) await new Promise((r) => setTimeout(r, 10));
+      // The upstream has answered 429; meanwhile the gateway answers others,
+      // and a 503 at once.
+      assert.equal((await call(held, '/api/user/teapot')).status, 418);
+      const busy = await held.fetch('/api/user/answer/503');
+      assert.equal(busy.status, 503);
+      assert.equal(busy.headers.get('retry-after'), '7');
+      await busy.text();
+      assert.equal(settled, false, 'the 429 came back before the others');
+      assert.deepEqual(await limited, { status: 429, retryAfter: '7', body: { error: 'busy' } });
+      const metrics = parseMetrics(await (await held.fetch('/metrics')).text());
+      const sum = metrics.find((m) => m.name === 'http_server_request_duration_seconds_sum' &&
+        m.labels.route === '/api/:service/*' && m.labels.method === 'GET');
+      assert.ok(sum && sum.value < 2, `the held answer's 3 s counted as latency: ${sum?.value}`);
+    } finally {
+      await held.stop();
+    }
   });
 
   test('upstream connections are kept alive and reused', async () => {
