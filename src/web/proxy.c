@@ -13,7 +13,8 @@
  * that loop. An address that refuses the connection is passed
  * over for a while and an idempotent request is tried once more on
  * another address. No answer in time: 504; no address reachable: 502.
- * A 429 is held a while before it goes (slow_down.h).
+ * A 429, or a 503 with Retry-After, is held a while before it goes
+ * (slow_down.h).
  */
 #include "proxy.h"
 
@@ -99,12 +100,12 @@ typedef struct passage {
     size_t      nheaders;
     char        traceparent[RS_TRACEPARENT_LEN + 1];
     int         attempts, tried, attempt;
-    int         status;        /* the upstream's, once it answered */
+    bool        hold;          /* the answer is held (slow_down.h) */
 } passage;
 
 static void end_passage(passage *p)
 {
-    slow_down_finish(p->req, p->status);
+    slow_down_finish(p->req, p->hold);
     rs_buf_free(&p->tail);
     rs_buf_free(&p->url);
     free(p);
@@ -145,7 +146,7 @@ static void on_answer(void *arg, rs_client_result result, rs_client_response *rs
     }
     if (result == RS_CLIENT_OK) {
         count(p->service, "answered");
-        p->status = (int)rs->status;
+        p->hold = slow_down_wanted((int)rs->status, rs->kept[RS_KEPT_RETRY_AFTER][0] != '\0');
         reply_upstream(req, rs);
     } else if (result == RS_CLIENT_TIMEOUT) {
         count(p->service, "timeout");

@@ -1,5 +1,5 @@
 /*
- * slow_down.c - the held 429 answers (see slow_down.h).
+ * slow_down.c - the held answers (see slow_down.h).
  *
  * Each event loop keeps its own queue of held requests, in the order they
  * were held, which is the order they are due (the hold is the same for
@@ -31,7 +31,7 @@ static _Thread_local hold_queue *this_queue;
 
 void slow_down_init(void)
 {
-    hold_s = (double)rs_config_int("GATEWAY_429_HOLD_MS", 1000, 0, 10000) / 1000.0;
+    hold_s = (double)rs_config_int("GATEWAY_SLOW_DOWN_MS", 1000, 0, 10000) / 1000.0;
 }
 
 static void release_due(void *ctx, double now)
@@ -72,13 +72,18 @@ static hold_queue *current_queue(void)
     this_queue = q;   /* freed as the loop ends */
     q->ticking = rs_loop_on_tick(loop, release_due, q) == 0;
     if (!q->ticking)
-        rs_log(RS_WARN, "no room for a tick: 429 answers go at once on this loop");
+        rs_log(RS_WARN, "no room for a tick: answers are not held on this loop");
     return q->ticking ? q : NULL;
 }
 
-void slow_down_finish(rs_request *req, int status)
+bool slow_down_wanted(int status, bool retry_after)
 {
-    hold_queue *q = status == 429 && hold_s > 0 ? current_queue() : NULL;
+    return status == 429 || (status == 503 && retry_after);
+}
+
+void slow_down_finish(rs_request *req, bool hold)
+{
+    hold_queue *q = hold && hold_s > 0 ? current_queue() : NULL;
     held *h = q != NULL ? malloc(sizeof *h) : NULL;
     if (h == NULL) {
         rs_req_finish(req);

@@ -2,11 +2,10 @@
 // prefix reaches that service (the classic shop's misrouting bug, caught
 // for good), requests and answers pass through whole, replicas are tried
 // in turn and a dead one passed over, end-to-end answer headers passed
-// back and hop-by-hop ones not, a 429 held back a while, 502/504 when
-// upstreams fail, calls
-// to a slow service holding up no other, and the
-// storefront's files: MIME types, ETag/304, gzip, caching, security
-// headers, and no way out of the UI directory.
+// back and hop-by-hop ones not, a "come back later" held back a while,
+// 502/504 when upstreams fail, calls to a slow service holding up no
+// other, and the storefront's files: MIME types, ETag/304, gzip, caching,
+// security headers, and no way out of the UI directory.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -32,7 +31,13 @@ async function startEcho(name) {
         return;
       }
       if (req.url.startsWith('/answer/')) {   // /answer/<status>: with headers a gateway must sort
-        res.writeHead(Number(req.url.split('/')[2]), [
+        const status = Number(req.url.split('/')[2].split('?')[0]);
+        if (req.url.endsWith('?bare')) {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end('{"error":"out"}');
+          return;
+        }
+        res.writeHead(status, [
           'content-type', 'application/json',
           'retry-after', '7',
           'location', '/orders/42?x=%2F',
@@ -203,31 +208,37 @@ describe('web gateway', () => {
     await plain.text();
   });
 
-  test('a 429 is held before it goes, others pass meanwhile, the hold is not timed; a 503 is not held', async () => {
-    const held = await startService('web', { USER_URL: echoes.user.url, GATEWAY_429_HOLD_MS: '3000' });
+  test('a 429 or a 503 with Retry-After is held, others pass meanwhile, the hold is not timed; a bare 503 is not held', async () => {
+    const held = await startService('web', { USER_URL: echoes.user.url, GATEWAY_SLOW_DOWN_MS: '3000' });
     try {
       const before = echoes.user.requests;
-      let settled = false;
-      const limited = held.fetch('/api/user/answer/429').then(async (res) => {
-        settled = true;
+      const settled = [];
+      const answer = (url) => held.fetch(url).then(async (res) => {
+        settled.push(url);
         return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() };
       });
-      while (echoes.user.requests === before) await new Promise((r) => setTimeout(r, 10));
-      // The upstream has answered 429; meanwhile the gateway answers others,
-      // and a 503 at once.
+      const limited = answer('/api/user/answer/429');
+      const busy = answer('/api/user/answer/503');
+      while (echoes.user.requests < before + 2) await new Promise((r) => setTimeout(r, 10));
+      // The upstream has answered both; meanwhile the gateway answers
+      // others, and a 503 without Retry-After (an outage) at once.
       assert.equal((await call(held, '/api/user/teapot')).status, 418);
-      const busy = await held.fetch('/api/user/answer/503');
-      assert.equal(busy.status, 503);
-      assert.equal(busy.headers.get('retry-after'), '7');
-      await busy.text();
-      assert.equal(settled, false, 'the 429 came back before the others');
+      assert.deepEqual(await call(held, '/api/user/answer/503?bare'), { status: 503, body: { error: 'out' } });
+      assert.deepEqual(settled, [], 'a held answer came back before the others');
       assert.deepEqual(await limited, { status: 429, retryAfter: '7', body: { error: 'busy' } });
+      assert.deepEqual(await busy, { status: 503, retryAfter: '7', body: { error: 'busy' } });
       const metrics = parseMetrics(await (await held.fetch('/metrics')).text());
       const sum = metrics.find((m) => m.name === 'http_server_request_duration_seconds_sum' &&
         m.labels.route === '/api/:service/*' && m.labels.method === 'GET');
-      assert.ok(sum && sum.value < 2, `the held answer's 3 s counted as latency: ${sum?.value}`);
+      assert.ok(sum && sum.value < 4, `the held answers' 2 × 3 s counted as latency: ${sum?.value}`);
     } finally {
       await held.stop();
+    }
+    for (const bad of ['-1', '10001', 'soon']) {
+      const r = await runToExit(binary('web'), { PATH: process.env.PATH, PORT: String(await freePort()),
+        BIND: '127.0.0.1', UI_DIR: dir, GATEWAY_SLOW_DOWN_MS: bad });
+      assert.equal(r.code, 2, `${bad}: ${r.stderr}`);
+      assert.match(r.stderr, /GATEWAY_SLOW_DOWN_MS/);
     }
   });
 
