@@ -30,7 +30,8 @@ const BUILD_DIR = process.env.BUILD_DIR ?? 'build';
 const RS_LOAD = path.join(ROOT, BUILD_DIR, 'src/load/rs-load');
 // Every port of the stack stays below 32768, out of the range the kernel
 // hands out to outgoing connections (the load makes thousands of them).
-const OFFSET = 10000;
+// BENCH_PORT_OFFSET (at most 13000) lets a second bench run beside one.
+const OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? 10000);
 const SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
 const QUICK = process.env.BENCH_QUICK === '1';
 const SEED_STAGES = QUICK ? '5s:1000,15s:1000' : '15s:1000,1m45s:1000';

@@ -22,12 +22,31 @@ typedef enum {
     RS_CLIENT_ERROR         /* anything else (bad URL, out of memory) */
 } rs_client_result;
 
+/* The end-to-end answer headers a gateway passes on, by their place in
+ * rs_client_response.kept; never a hop-by-hop one (Connection, Keep-Alive,
+ * Transfer-Encoding, Upgrade, Proxy-*), nor Content-Length, which the
+ * reply makes anew. */
+enum {
+    RS_KEPT_RETRY_AFTER,
+    RS_KEPT_LOCATION,
+    RS_KEPT_CACHE_CONTROL,
+    RS_KEPT_ETAG,
+    RS_KEPT_LAST_MODIFIED,
+    RS_KEPT_VARY,
+    RS_CLIENT_KEPT
+};
+extern const char *const rs_client_kept_names[RS_CLIENT_KEPT];
+
 typedef struct rs_client_response {
     long   status;          /* HTTP status when RS_CLIENT_OK */
     rs_buf body;            /* answer body; free with rs_buf_free */
     char   content_type[128];   /* "" when the answer named none */
     char   etag[128];           /* its ETag header, as sent; "" when none
                                    (filled by rs_client_call only) */
+    char   kept[RS_CLIENT_KEPT][256];   /* the kept headers' values, lines
+                                   of one name joined by ", "; "" when absent
+                                   or longer (filled by rs_client_call_async
+                                   only) */
 } rs_client_response;
 
 typedef struct rs_client_request {

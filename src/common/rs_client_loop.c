@@ -6,7 +6,8 @@
  * calls, at most MAX_PER_PEER of them; calls beyond that wait in the
  * peer's queue for the next free one, so a thousand browsers do not become
  * a thousand upstream connections (and their buffers) on each side. The
- * request goes out with one write; the answer is parsed by http-parser.
+ * request goes out with one write; the answer is parsed by http-parser,
+ * which keeps its Content-Type and its end-to-end headers (rs_client.h).
  * A kept connection that the peer has closed is noticed while idle and
  * dropped; a call on a reused connection that dies before any answer is
  * sent again once on a fresh one. Timeouts are checked on the loop's tick.
@@ -69,9 +70,11 @@ struct upconn {
     bool         eof;           /* the peer's end of the stream was signalled */
     size_t       sent;
     char         field[16];     /* the header name being read, for Content-Type */
-    size_t       field_len;
+    size_t       field_len;     /* and the kept ones */
     bool         field_done;
     bool         in_type;
+    int          in_kept;       /* the kept header being read, or -1 */
+    unsigned     kept_too_long; /* bit k: kept header k did not fit */
     rs_loop_job  free_job;
 };
 
@@ -248,6 +251,58 @@ static call *call_of(http_parser *hp)
     return ((upconn *)hp->data)->call;
 }
 
+const char *const rs_client_kept_names[RS_CLIENT_KEPT] = {
+    [RS_KEPT_RETRY_AFTER] = "Retry-After",
+    [RS_KEPT_LOCATION] = "Location",
+    [RS_KEPT_CACHE_CONTROL] = "Cache-Control",
+    [RS_KEPT_ETAG] = "ETag",
+    [RS_KEPT_LAST_MODIFIED] = "Last-Modified",
+    [RS_KEPT_VARY] = "Vary",
+};
+
+/* Which kept header the name just read is, or -1. */
+static int kept_index(const upconn *u)
+{
+    for (int k = 0; k < RS_CLIENT_KEPT; k++) {
+        const char *name = rs_client_kept_names[k];
+        if (u->field_len == strlen(name) && strncasecmp(u->field, name, u->field_len) == 0)
+            return k;
+    }
+    return -1;
+}
+
+static void forget_headers(upconn *u)
+{
+    u->field_len = 0;
+    u->field_done = false;
+    u->in_type = false;
+    u->in_kept = -1;
+    u->kept_too_long = 0;
+}
+
+static void forget_kept(rs_client_response *r)
+{
+    for (int k = 0; k < RS_CLIENT_KEPT; k++)
+        r->kept[k][0] = '\0';
+}
+
+/* Appends a piece of kept header k's value; one that does not fit is
+ * dropped whole once the headers are in. */
+static void keep_value(upconn *u, int k, const char *at, size_t len, bool first_piece)
+{
+    char *value = u->call->response.kept[k];
+    size_t have = strlen(value);
+    const char *sep = first_piece && have > 0 ? ", " : "";
+    size_t need = strlen(sep) + len;
+    if (have + need >= sizeof u->call->response.kept[k]) {
+        u->kept_too_long |= 1u << k;
+        return;
+    }
+    memcpy(value + have, sep, strlen(sep));
+    memcpy(value + have + strlen(sep), at, len);
+    value[have + need] = '\0';
+}
+
 static int on_header_field(http_parser *hp, const char *at, size_t len)
 {
     upconn *u = hp->data;
@@ -256,10 +311,11 @@ static int on_header_field(http_parser *hp, const char *at, size_t len)
         u->field_done = false;
     }
     u->in_type = false;
-    size_t room = sizeof u->field - 1 - u->field_len;
+    u->in_kept = -1;
+    size_t room = u->field_len < sizeof u->field - 1 ? sizeof u->field - 1 - u->field_len : 0;
     size_t n = len < room ? len : room;
     memcpy(u->field + u->field_len, at, n);
-    u->field_len += len;   /* longer than the buffer: never Content-Type */
+    u->field_len += len;   /* longer than the buffer: none of the names kept */
     return 0;
 }
 
@@ -267,12 +323,16 @@ static int on_header_value(http_parser *hp, const char *at, size_t len)
 {
     upconn *u = hp->data;
     call *c = u->call;
-    if (!u->field_done) {
+    bool first_piece = !u->field_done;
+    if (first_piece) {
         u->field_done = true;
         u->in_type = u->field_len == 12 && strncasecmp(u->field, "content-type", 12) == 0;
         if (u->in_type)
             c->response.content_type[0] = '\0';
+        u->in_kept = u->in_type ? -1 : kept_index(u);
     }
+    if (u->in_kept >= 0)
+        keep_value(u, u->in_kept, at, len, first_piece);
     if (u->in_type) {
         size_t have = strlen(c->response.content_type);
         size_t room = sizeof c->response.content_type - 1 - have;
@@ -288,9 +348,10 @@ static int on_headers_complete(http_parser *hp)
     call *c = call_of(hp);
     c->response.status = hp->status_code;
     upconn *u = hp->data;
-    u->field_len = 0;
-    u->field_done = false;
-    u->in_type = false;
+    for (int k = 0; k < RS_CLIENT_KEPT; k++)
+        if (u->kept_too_long & (1u << k))
+            c->response.kept[k][0] = '\0';
+    forget_headers(u);
     return strcmp(c->method, "HEAD") == 0 ? 1 : 0;   /* 1: no body follows */
 }
 
@@ -308,6 +369,7 @@ static int on_message_complete(http_parser *hp)
     if (hp->status_code >= 100 && hp->status_code < 200) {   /* interim: the answer follows */
         rs_buf_reset(&c->response.body);
         c->response.content_type[0] = '\0';
+        forget_kept(&c->response);
         return 0;
     }
     c->complete = true;
@@ -452,9 +514,8 @@ static void start_on_connection(call *c, upconn *u)
     c->conn = u;
     u->call = c;
     u->sent = 0;
-    u->field_len = 0;
-    u->field_done = false;
-    u->in_type = false;
+    forget_headers(u);
+    forget_kept(&c->response);
     http_parser_init(&u->parser, HTTP_RESPONSE);
     u->parser.data = u;
     c->connect_deadline = rs_loop_now(u->cl->loop) + (double)rs_client_connect_timeout_ms / 1000.0;

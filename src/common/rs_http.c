@@ -243,7 +243,7 @@ static void count_in_flight(rs_request *req)
 static void end_request(rs_request *req)
 {
     if (req->counted) {
-        double seconds = rs_now() - req->started;
+        double seconds = (req->clock_stopped > 0 ? req->clock_stopped : rs_now()) - req->started;
         const char *method = method_label(req->method);
         int status = req->replied && req->conn != NULL ? req->status : 499;
         char digits[24];

@@ -64,6 +64,9 @@ void rs_reply_header(rs_request *req, const char *name, const char *value);
  * the connection back to be answered. Call once, from any thread, after the
  * handler started (even from within it); the request is not touched after. */
 void rs_req_finish(rs_request *req);
+/* The request's measured duration (its metric and access-log line) ends
+ * now, for a reply that is then held back on purpose. */
+void rs_req_stop_clock(rs_request *req);
 
 typedef struct rs_server rs_server;
 

@@ -51,6 +51,7 @@ struct rs_request {
     bool         is_head;
     bool         counted;         /* in the server's in-flight count */
     double       started;
+    double       clock_stopped;   /* rs_req_stop_clock's time, 0 when not */
 
     /* The reply. */
     bool         replied;

@@ -14,6 +14,7 @@
 
 #include "rs_json.h"
 #include "rs_log.h"
+#include "rs_service.h"
 
 /* ---- the request ---- */
 
@@ -147,6 +148,11 @@ void rs_request_free(rs_request *req)
 }
 
 /* ---- replies ---- */
+
+void rs_req_stop_clock(rs_request *req)
+{
+    req->clock_stopped = rs_now();
+}
 
 void rs_reply_header(rs_request *req, const char *name, const char *value)
 {

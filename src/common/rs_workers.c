@@ -33,6 +33,7 @@ struct rs_workers {
     unsigned        max_queued;     /* 0: no limit */
     bool            stopping;
     rs_job_fn       run;
+    void          (*at_start)(void);
     worker         *workers;
     unsigned        nworkers;
 };
@@ -67,6 +68,8 @@ static void *work(void *arg)
 {
     worker *self = arg;
     void *job;
+    if (self->pool->at_start != NULL)
+        self->pool->at_start();
     while ((job = next_job(self)) != NULL)
         self->pool->run(job);
     return NULL;
@@ -79,6 +82,12 @@ rs_workers *rs_workers_start(unsigned n, rs_job_fn run)
 
 rs_workers *rs_workers_start_bounded(unsigned n, unsigned max_queued, rs_job_fn run)
 {
+    return rs_workers_start_with(n, max_queued, run, NULL);
+}
+
+rs_workers *rs_workers_start_with(unsigned n, unsigned max_queued, rs_job_fn run,
+                                  void (*at_start)(void))
+{
     rs_workers *w = calloc(1, sizeof *w);
     if (w == NULL)
         return NULL;
@@ -87,6 +96,7 @@ rs_workers *rs_workers_start_bounded(unsigned n, unsigned max_queued, rs_job_fn 
     w->ring = malloc(w->cap * sizeof *w->ring);
     w->workers = calloc(n, sizeof *w->workers);
     w->run = run;
+    w->at_start = at_start;
     if (w->ring == NULL || w->workers == NULL) {
         free(w->ring);
         free(w->workers);

@@ -17,6 +17,10 @@ rs_workers *rs_workers_start(unsigned n, rs_job_fn run);
 /* The same, with at most max_queued jobs waiting for a worker (0: no
  * limit): past it, rs_workers_submit refuses at once. */
 rs_workers *rs_workers_start_bounded(unsigned n, unsigned max_queued, rs_job_fn run);
+/* The same, each thread calling at_start() once before its first job (to
+ * set what a thread sets for itself, as its CPU priority). */
+rs_workers *rs_workers_start_with(unsigned n, unsigned max_queued, rs_job_fn run,
+                                  void (*at_start)(void));
 /* Queues a job (not NULL); -1 when it is NULL, the queue is full, out of
  * memory or stopping (the job is then not run). */
 int         rs_workers_submit(rs_workers *w, void *job);

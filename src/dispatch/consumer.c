@@ -3,7 +3,9 @@
  *
  * rabbitmq-c connections are not thread-safe, so only the consumer thread
  * touches the connection: workers process deliveries and put them on the
- * `done` list, and the consumer thread acks them between two reads. Each
+ * `done` list, and the consumer thread acks them between two reads (or
+ * rejects them to the queue, to come again, when they could not be
+ * recorded). Each
  * connection has a generation; a delivery processed after its connection
  * was lost is not acked (it cannot be: the broker has already requeued it,
  * and the order is processed again, which is harmless).
@@ -34,6 +36,7 @@ typedef struct delivery {
     unsigned long    generation;    /* of the connection it came on */
     uint64_t         tag;
     bool             redelivered;
+    bool             again;         /* to be requeued, not acked */
     bool             has_traceparent;
     char             traceparent[RS_TRACEPARENT_LEN + 1];
     size_t           len;
@@ -72,7 +75,8 @@ static void sleep_ms(long ms)
 static void process(void *job)
 {
     delivery *d = job;
-    orders_process(d->body, d->len, d->has_traceparent ? d->traceparent : NULL, d->redelivered);
+    d->again = !orders_process(d->body, d->len, d->has_traceparent ? d->traceparent : NULL,
+                               d->redelivered);
     pthread_mutex_lock(&consumer.lock);
     d->next = consumer.done;
     consumer.done = d;
@@ -119,7 +123,8 @@ static void lose(amqp_connection_state_t *c)
     set_connected(false);
 }
 
-/* Acks what the workers have finished; -1 when the connection failed. */
+/* Acks what the workers have finished, and requeues what must come
+ * again; -1 when the connection failed. */
 static int ack_done(amqp_connection_state_t c)
 {
     pthread_mutex_lock(&consumer.lock);
@@ -130,9 +135,11 @@ static int ack_done(amqp_connection_state_t c)
     while (d != NULL) {
         delivery *next = d->next;
         if (c != NULL && rc == 0 && d->generation == consumer.generation) {
-            int st = amqp_basic_ack(c, RS_AMQP_CHANNEL, d->tag, 0);
+            int st = d->again ? amqp_basic_reject(c, RS_AMQP_CHANNEL, d->tag, 1)
+                              : amqp_basic_ack(c, RS_AMQP_CHANNEL, d->tag, 0);
             if (st != AMQP_STATUS_OK) {
-                rs_log(RS_WARN, "rabbitmq: ack: %s", amqp_error_string2(st));
+                rs_log(RS_WARN, "rabbitmq: %s: %s", d->again ? "reject" : "ack",
+                       amqp_error_string2(st));
                 rc = -1;
             }
         }
@@ -176,6 +183,7 @@ static int hand_over(const amqp_envelope_t *env)
     d->generation = consumer.generation;
     d->tag = env->delivery_tag;
     d->redelivered = env->redelivered != 0;
+    d->again = false;
     d->has_traceparent = find_traceparent(&env->message.properties, d->traceparent);
     d->len = len;
     if (len > 0)

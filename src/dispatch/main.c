@@ -1,16 +1,18 @@
 /*
  * main.c - the dispatch service: consumes the orders payment queues on
- * RabbitMQ and processes them; serves /health, /ready and /metrics.
+ * RabbitMQ, processes them and records each once in Redis (record.h);
+ * serves /health, /ready and /metrics.
  */
 #include <stdbool.h>
 
 #include "consumer.h"
 #include "orders.h"
-#include "recent.h"
+#include "record.h"
 #include "rs_amqp.h"
 #include "rs_client.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
+#include "rs_redis.h"
 #include "rs_service.h"
 
 /* Ready while consuming and while the broker answers the monitor. */
@@ -23,8 +25,11 @@ int main(void)
 {
     rs_service_init("dispatch");
     rs_amqp_init();
-    recent_init();
     orders_init();
+    if (record_init() != 0) {
+        rs_log(RS_ERROR, "cannot start the redis monitor");
+        return 1;
+    }
     if (consumer_start() != 0) {
         rs_log(RS_ERROR, "cannot start the consumer");
         return 1;
@@ -37,6 +42,7 @@ int main(void)
         return 1;
     }
     rs_service_depend("rabbitmq", broker_ready, NULL);
+    rs_service_depend("redis", rs_redis_up, NULL);
 
     /* No routes of its own: the runtime serves /health, /ready, /metrics. */
     int rc = rs_service_run(NULL, 0);
@@ -45,7 +51,7 @@ int main(void)
     rs_amqp_publisher_stop();
     rs_amqp_cleanup();
     rs_client_cleanup();
-    recent_cleanup();
+    record_cleanup();
     rs_metrics_reset();
     return rc;
 }

@@ -1,9 +1,12 @@
 /*
  * orders.c - processing one order (see orders.h). The work is simulated:
  * a random pause, and a configurable share of orders marked as failed.
+ * An order is recorded (record.h) once its work is done: one that has a
+ * record already is dropped before any work, and one whose record cannot
+ * be written is left to come again.
  */
 #include "orders.h"
-#include "recent.h"
+#include "record.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -19,6 +22,8 @@
 #include "rs_service.h"
 #include "rs_trace.h"
 #include "rs_valid.h"
+
+#define RETRY_PAUSE_MS 1000
 
 static struct {
     long       min_ms;
@@ -90,7 +95,37 @@ static const char *order_id(const json_t *order)
     return id;
 }
 
-void orders_process(const char *body, size_t len, const char *traceparent, bool redelivered)
+/* Ends what orders_process measures. */
+static void done(double started, bool counted, bool failed)
+{
+    if (counted) {
+        rs_counter_add(orders.processed, NULL, 1);
+        if (failed)
+            rs_counter_add(orders.failed, NULL, 1);
+        rs_histogram_observe(orders.duration, NULL, rs_now() - started);
+    }
+    rs_gauge_add(orders.in_flight, NULL, -1);
+    rs_trace_set_current(NULL);
+}
+
+static void duplicate(const char *id)
+{
+    /* The same order again (payment retried it, or the broker redelivered
+     * it after a restart): dispatched once. */
+    rs_log(RS_INFO, "order %s already dispatched: duplicate message dropped", id);
+    rs_counter_add(orders.duplicates, NULL, 1);
+}
+
+/* Redis did not answer: the order comes again, after a pause that keeps
+ * an outage from turning into a loop of redeliveries. */
+static bool later(const char *id)
+{
+    rs_log(RS_WARN, "order %s: redis not available: left to come again", id);
+    sleep_ms(RETRY_PAUSE_MS);
+    return false;
+}
+
+bool orders_process(const char *body, size_t len, const char *traceparent, bool redelivered)
 {
     rs_trace trace;
     rs_trace_begin(&trace, traceparent);
@@ -100,31 +135,32 @@ void orders_process(const char *body, size_t len, const char *traceparent, bool 
 
     json_t *order = rs_json_parse_object(body, len);
     const char *id = order_id(order);
-    bool failed = true;
+    bool finished = true, counted = false, failed = false;
+    record_status found = id != NULL ? record_find(id) : RECORD_NEW;
     if (id == NULL) {
         rs_log(RS_ERROR, "malformed order message dropped (%zu bytes)", len);
-    } else if (!recent_take(id)) {
-        /* The same order again (payment retried it): processed once. */
-        rs_log(RS_INFO, "order %s already dispatched: duplicate message dropped", id);
-        rs_counter_add(orders.duplicates, NULL, 1);
-        json_decref(order);
-        rs_gauge_add(orders.in_flight, NULL, -1);
-        rs_trace_set_current(NULL);
-        return;
+        counted = failed = true;
+    } else if (found == RECORD_EXISTS) {
+        duplicate(id);
+    } else if (found == RECORD_UNAVAILABLE) {
+        finished = later(id);
     } else {
         sleep_ms(random_between(orders.min_ms, orders.max_ms));
         failed = random_between(0, 99) < orders.error_percent;
-        if (failed)
-            rs_log(RS_WARN, "order %s failed%s", id, redelivered ? " (redelivered)" : "");
-        else
-            rs_log(RS_INFO, "order %s dispatched%s", id, redelivered ? " (redelivered)" : "");
+        record_status st = record_add(id, order, failed ? "failed" : "dispatched");
+        if (st == RECORD_EXISTS) {
+            duplicate(id);   /* another delivery of it recorded it meanwhile */
+        } else if (st == RECORD_UNAVAILABLE) {
+            finished = later(id);
+        } else {
+            counted = true;
+            if (failed)
+                rs_log(RS_WARN, "order %s failed%s", id, redelivered ? " (redelivered)" : "");
+            else
+                rs_log(RS_INFO, "order %s dispatched%s", id, redelivered ? " (redelivered)" : "");
+        }
     }
     json_decref(order);
-
-    rs_counter_add(orders.processed, NULL, 1);
-    if (failed)
-        rs_counter_add(orders.failed, NULL, 1);
-    rs_histogram_observe(orders.duration, NULL, rs_now() - started);
-    rs_gauge_add(orders.in_flight, NULL, -1);
-    rs_trace_set_current(NULL);
+    done(started, counted, failed);
+    return finished;
 }

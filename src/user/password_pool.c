@@ -1,10 +1,16 @@
 /*
  * password_pool.c - the password threads (see password_pool.h), a bounded
- * rs_workers pool of their own.
+ * rs_workers pool of their own, named "password", each at the lowest CPU
+ * priority unless HASH_LOW_PRIORITY=0.
  */
+#define _GNU_SOURCE   /* SCHED_IDLE, pthread_setname_np */
 #include "password_pool.h"
 
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "rs_config.h"
@@ -20,6 +26,7 @@ typedef struct job {
 
 static rs_workers *pool;
 static rs_metric  *refused_total;
+static bool        low_priority;
 
 static void run_job(void *arg)
 {
@@ -29,6 +36,20 @@ static void run_job(void *arg)
     free(j);
 }
 
+/* On each password thread, before its first job: its name, and SCHED_IDLE,
+ * under which the kernel runs it only when no other thread of normal
+ * priority wants the core. */
+static void start_thread(void)
+{
+    pthread_setname_np(pthread_self(), "password");
+    if (!low_priority)
+        return;
+    struct sched_param none = {.sched_priority = 0};
+    int rc = pthread_setschedparam(pthread_self(), SCHED_IDLE, &none);
+    if (rc != 0)
+        rs_log(RS_WARN, "a password thread keeps its CPU priority: %s", strerror(rc));
+}
+
 int password_pool_init(void)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -36,9 +57,10 @@ int password_pool_init(void)
         cores = 1;
     unsigned threads = (unsigned)rs_config_int("HASH_THREADS", cores, 1, 256);
     unsigned queue = (unsigned)rs_config_int("HASH_QUEUE_MAX", 64, 1, 100000);
+    low_priority = rs_config_bool("HASH_LOW_PRIORITY", true);
     refused_total = rs_counter("user_password_busy_total",
         "Logins and registrations refused 503 because the password queue was full.", NULL);
-    pool = rs_workers_start_bounded(threads, queue, run_job);
+    pool = rs_workers_start_with(threads, queue, run_job, start_thread);
     if (pool == NULL)
         rs_log(RS_ERROR, "cannot start %u password threads", threads);
     return pool != NULL ? 0 : -1;

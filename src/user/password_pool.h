@@ -6,7 +6,10 @@
  * threads of their own (default: one per core) with at most
  * HASH_QUEUE_MAX requests waiting (default 64), and never on the workers
  * that serve the cheap routes. When the queue is full a request is
- * refused at once, for the caller to answer 503 with Retry-After.
+ * refused at once, for the caller to answer 503 with Retry-After. The
+ * threads run at the lowest CPU priority (SCHED_IDLE; HASH_LOW_PRIORITY=0
+ * keeps the normal one), so that on a busy core the cheap routes, and the
+ * other services, go first and hashing takes what is left.
  */
 #ifndef USER_PASSWORD_POOL_H
 #define USER_PASSWORD_POOL_H

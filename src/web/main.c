@@ -11,6 +11,7 @@
 #include "rs_log.h"
 #include "rs_metrics.h"
 #include "rs_service.h"
+#include "slow_down.h"
 #include "static_files.h"
 #include "upstreams.h"
 
@@ -27,6 +28,7 @@ int main(void)
     rs_service_init("web");
     upstreams_init();
     proxy_init();
+    slow_down_init();
     internal_routes_init();
     if (static_files_load(rs_config_str("UI_DIR", RS_UI_DIR)) != 0)
         return 1;

@@ -4,13 +4,17 @@
  * The request goes on as it came: method, the rest of the path and the
  * query still percent-encoded, the body, the headers an API call depends
  * on, X-Forwarded-For with the client appended, and the trace context
- * (added by rs_client). The call to the upstream runs on the event loop
- * that read the request, the one that will write the answer: no thread
- * waits for it and none hands it over; the connection to the browser is
- * set aside meanwhile, and the upstream connections are kept alive by
- * that loop. An address that refuses the connection is passed
- * over for a while and an idempotent request is tried once more on
+ * (added by rs_client). The answer comes back with its status, type,
+ * body and end-to-end headers (Retry-After, Location, caching: the list
+ * in rs_client.h); hop-by-hop ones stay between the two. The call to the
+ * upstream runs on the event loop that read the request, the one that
+ * will write the answer: no thread waits for it and none hands it over;
+ * the connection to the browser is set aside meanwhile, and the upstream
+ * connections are kept alive by that loop. An address that refuses the
+ * connection is passed over for a while and an idempotent request is tried once more on
  * another address. No answer in time: 504; no address reachable: 502.
+ * A 429, or a 503 with Retry-After, is held a while before it goes
+ * (slow_down.h).
  */
 #include "proxy.h"
 
@@ -21,6 +25,7 @@
 #include "rs_client.h"
 #include "rs_metrics.h"
 #include "rs_trace.h"
+#include "slow_down.h"
 #include "upstreams.h"
 
 #define MAX_HEADERS     8
@@ -100,6 +105,9 @@ static void reply_upstream(rs_request *req, rs_client_response *rs)
     size_t len;
     char *body = rs_buf_steal(&rs->body, &len);
     const char *type = rs->content_type[0] != '\0' ? rs->content_type : NULL;
+    for (int k = 0; k < RS_CLIENT_KEPT; k++)
+        if (rs->kept[k][0] != '\0')
+            rs_reply_header(req, rs_client_kept_names[k], rs->kept[k]);
     rs_reply_raw(req, (int)rs->status, type, body, len);
 }
 
@@ -115,11 +123,12 @@ typedef struct passage {
     size_t      nheaders;
     char        traceparent[RS_TRACEPARENT_LEN + 1];
     int         attempts, tried, attempt;
+    bool        hold;          /* the answer is held (slow_down.h) */
 } passage;
 
 static void end_passage(passage *p)
 {
-    rs_req_finish(p->req);
+    slow_down_finish(p->req, p->hold);
     rs_buf_free(&p->tail);
     rs_buf_free(&p->url);
     rs_buf_free(&p->lines);
@@ -162,6 +171,7 @@ static void on_answer(void *arg, rs_client_result result, rs_client_response *rs
     }
     if (result == RS_CLIENT_OK) {
         count(p->service, "answered");
+        p->hold = slow_down_wanted((int)rs->status, rs->kept[RS_KEPT_RETRY_AFTER][0] != '\0');
         reply_upstream(req, rs);
     } else if (result == RS_CLIENT_TIMEOUT) {
         count(p->service, "timeout");

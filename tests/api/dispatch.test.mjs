@@ -1,14 +1,18 @@
 // dispatch.test.mjs - black-box tests of the dispatch service against a
-// real RabbitMQ node: it processes and acks the orders on the queue (the
-// queue drains, nothing comes back), logs each with its order id and trace
-// id, counts them, survives malformed messages and a broker restart, and
-// never loses an order: a delivery taken by a process that is killed comes
-// again to the next one.
+// real RabbitMQ node and a real Redis: it processes and acks the orders on
+// the queue (the queue drains, nothing comes back), logs each with its
+// order id and trace id, records each once in Redis, counts them, survives
+// malformed messages and a broker restart, never loses an order (a
+// delivery taken by a process that is killed comes again to the next one)
+// and never records one twice: an order delivered again after dispatch was
+// killed and started again is dropped, and one that comes while Redis is
+// out waits for it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { binary, call, freePort, metricValue, runToExit, sleep, startService } from './lib/service.mjs';
 import { startRabbit } from './lib/rabbitmq.mjs';
+import { startRedis } from './lib/redis.mjs';
 
 // The service's metrics now, as a lookup: get(name, labels).
 async function metrics(svc) {
@@ -42,11 +46,19 @@ const order = (orderid = randomUUID()) => ({
   cart: { total: 78.45, tax: 13.07, items: [{ qty: 1, sku: 'RB-PEBBLE-5', name: 'Pebble', price: 59.95, subtotal: 59.95 }] },
 });
 
-describe('dispatch', () => {
-  let rabbit, amqp, dispatch;
-  const FAST = { DISPATCH_MIN_MS: '10', DISPATCH_MAX_MS: '30' };
+// The record dispatch keeps of an order in Redis, parsed; null when none.
+async function recordOf(redis, orderid) {
+  const reply = await redis.command(['GET', `dispatch:order:${orderid}`]);
+  if (reply.startsWith('$-1')) return null;
+  return JSON.parse(reply.slice(reply.indexOf('\r\n') + 2, -2));
+}
 
-  const start = (env = {}) => startService('dispatch', { AMQP_URL: rabbit.url, ...FAST, ...env });
+describe('dispatch', () => {
+  let rabbit, amqp, redis, dispatch;
+  const FAST = { DISPATCH_MIN_MS: '10', DISPATCH_MAX_MS: '30' };
+  const stores = () => ({ AMQP_URL: rabbit.url, REDIS_URL: redis.url });
+
+  const start = (env = {}) => startService('dispatch', { ...stores(), ...FAST, ...env });
 
   // Publishes as payment does: to exchange robot-shop with key orders.
   function publish(o, headers) {
@@ -54,7 +66,7 @@ describe('dispatch', () => {
   }
 
   before(async () => {
-    rabbit = await startRabbit();
+    [rabbit, redis] = await Promise.all([startRabbit(), startRedis()]);
     amqp = await rabbit.connect();
     dispatch = await start();
     await until('dispatch ready', async () => (await call(dispatch, '/ready')).status === 200);
@@ -64,6 +76,7 @@ describe('dispatch', () => {
     await dispatch?.stop();
     await amqp?.close();
     await rabbit?.destroy();
+    await redis?.destroy();
   });
 
   test('GET /health is OK; /ready reports the consumer; it consumes the orders queue', async () => {
@@ -71,7 +84,7 @@ describe('dispatch', () => {
     assert.deepEqual(h, { status: 200, body: 'OK' });
     const ready = await call(dispatch, '/ready');
     assert.equal(ready.status, 200);
-    assert.deepEqual(ready.body.checks, { rabbitmq: true });
+    assert.deepEqual(ready.body.checks, { rabbitmq: true, redis: true });
     assert.equal((await amqp.queueInfo('orders')).consumerCount, 1);
     assert.equal((await call(dispatch, '/nothing')).status, 404);
   });
@@ -102,7 +115,7 @@ describe('dispatch', () => {
 
   test('orders are processed concurrently, up to the prefetch', async () => {
     const slow = await startService('dispatch', {
-      AMQP_URL: rabbit.url, DISPATCH_MIN_MS: '600', DISPATCH_MAX_MS: '600', DISPATCH_PREFETCH: '4',
+      ...stores(), DISPATCH_MIN_MS: '600', DISPATCH_MAX_MS: '600', DISPATCH_PREFETCH: '4',
     });
     await stopClean(dispatch);
     try {
@@ -154,8 +167,61 @@ describe('dispatch', () => {
     assert.equal(dispatch.child.exitCode, null);
   });
 
+  test('each order is recorded in Redis under its id, as it came, with its outcome', async () => {
+    const o = order();
+    publish(o);
+    await until('dispatched', () => logFor(dispatch, o.orderid));
+    const rec = await recordOf(redis, o.orderid);
+    assert.deepEqual({ ...rec, dispatched_at: undefined }, { ...o, outcome: 'dispatched', dispatched_at: undefined });
+    assert.match(rec.dispatched_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    const ttl = Number((await redis.command(['TTL', `dispatch:order:${o.orderid}`])).slice(1));
+    assert.ok(ttl > 29 * 24 * 3600 && ttl <= 30 * 24 * 3600, `TTL ${ttl}`);
+  });
+
+  test('an order delivered again after dispatch was killed (SIGKILL) and started again is recorded once', async () => {
+    const o = order();
+    publish(o);
+    await until('dispatched', () => logFor(dispatch, o.orderid));
+    const first = await recordOf(redis, o.orderid);
+    await until('acked', async () => (await amqp.queueInfo('orders')).messageCount === 0);
+    await dispatch.stop('SIGKILL');
+    dispatch = await start();
+    await until('ready', async () => (await call(dispatch, '/ready')).status === 200);
+    publish(o);   // as payment's retry or the broker's redelivery brings it
+    await until('the duplicate', () => dispatch.logs.some((l) =>
+      l.msg === `order ${o.orderid} already dispatched: duplicate message dropped`));
+    assert.ok(!dispatch.logs.some((l) => l.msg?.startsWith(`order ${o.orderid} dispatched`)), 'dispatched again');
+    assert.deepEqual(await recordOf(redis, o.orderid), first, 'the record is the first one');
+    assert.match(await (await dispatch.fetch('/metrics')).text(), /^orders_duplicate_total 1$/m);
+    await until('acked', async () => (await amqp.queueInfo('orders')).messageCount === 0);
+  });
+
+  test('while Redis is out: not ready, an order waits unrecorded; once Redis is back it is dispatched once', async () => {
+    await redis.stop();
+    const o = order();
+    try {
+      const ready = await until('not ready', async () => {
+        const r = await call(dispatch, '/ready');
+        return r.status === 503 ? r : null;
+      }, 5000);
+      assert.deepEqual(ready.body.checks, { rabbitmq: true, redis: false });
+      publish(o);
+      await until('left to come again', () => dispatch.logs.some((l) =>
+        l.msg === `order ${o.orderid}: redis not available: left to come again`), 5000);
+      assert.equal(logFor(dispatch, o.orderid).level, 'warn');
+      assert.ok(!dispatch.logs.some((l) => l.msg?.startsWith(`order ${o.orderid} dispatched`)));
+    } finally {
+      await redis.start();
+    }
+    await until('dispatched once Redis is back', () => dispatch.logs.some((l) =>
+      l.msg?.startsWith(`order ${o.orderid} dispatched`)), 15000);
+    assert.equal((await recordOf(redis, o.orderid)).outcome, 'dispatched');
+    await until('acked', async () => (await amqp.queueInfo('orders')).messageCount === 0);
+    assert.equal(dispatch.logs.filter((l) => l.msg?.startsWith(`order ${o.orderid} dispatched`)).length, 1);
+  });
+
   test('DISPATCH_ERROR_PERCENT=100 fails every order (still acked, counted, logged)', async () => {
-    const failing = await startService('dispatch', { AMQP_URL: rabbit.url, ...FAST, DISPATCH_ERROR_PERCENT: '100' });
+    const failing = await startService('dispatch', { ...stores(), ...FAST, DISPATCH_ERROR_PERCENT: '100' });
     await stopClean(dispatch);
     try {
       await until('failing ready', async () => (await call(failing, '/ready')).status === 200);
@@ -182,7 +248,7 @@ describe('dispatch', () => {
   test('SIGKILL while processing: the order is delivered again to the next process', async () => {
     await stopClean(dispatch);
     const doomed = await startService('dispatch', {
-      AMQP_URL: rabbit.url, DISPATCH_MIN_MS: '5000', DISPATCH_MAX_MS: '5000',
+      ...stores(), DISPATCH_MIN_MS: '5000', DISPATCH_MAX_MS: '5000',
     });
     await until('doomed ready', async () => (await call(doomed, '/ready')).status === 200);
     const o = order();
@@ -200,7 +266,7 @@ describe('dispatch', () => {
 
   test('SIGTERM while processing: the order is finished and acked, exit 0', async () => {
     await stopClean(dispatch);
-    const d = await startService('dispatch', { AMQP_URL: rabbit.url, DISPATCH_MIN_MS: '800', DISPATCH_MAX_MS: '800' });
+    const d = await startService('dispatch', { ...stores(), DISPATCH_MIN_MS: '800', DISPATCH_MAX_MS: '800' });
     await until('ready', async () => (await call(d, '/ready')).status === 200);
     const o = order();
     publish(o);
@@ -223,7 +289,7 @@ describe('dispatch', () => {
         const r = await call(dispatch, '/ready');
         return r.status === 503 ? r : null;
       }, 5000);
-      assert.deepEqual(ready.body.checks, { rabbitmq: false });
+      assert.deepEqual(ready.body.checks, { rabbitmq: false, redis: true });
       assert.equal((await call(dispatch, '/health')).status, 200);
       assert.match(await (await dispatch.fetch('/metrics')).text(), /^db_up\{system="rabbitmq"\} 0$/m);
     } finally {
@@ -297,7 +363,8 @@ describe('dispatch', () => {
 
   test('bad settings stop it at start with exit code 2', async () => {
     for (const [name, value] of [['DISPATCH_ERROR_PERCENT', '101'], ['DISPATCH_PREFETCH', '0'],
-      ['DISPATCH_MIN_MS', 'x'], ['DISPATCH_MAX_MS', '-5'], ['AMQP_URL', 'amqp://'], ['AMQP_HEARTBEAT_S', 'y']]) {
+      ['DISPATCH_MIN_MS', 'x'], ['DISPATCH_MAX_MS', '-5'], ['AMQP_URL', 'amqp://'], ['AMQP_HEARTBEAT_S', 'y'],
+      ['DISPATCH_RECORD_TTL_S', 'x'], ['REDIS_URL', 'http://redis']]) {
       const r = await runToExit(binary('dispatch'), {
         PATH: process.env.PATH, PORT: String(await freePort()), BIND: '127.0.0.1', [name]: value,
       });
@@ -314,12 +381,14 @@ describe('dispatch', () => {
 
 describe('dispatch without a broker', () => {
   test('serves /health, is not ready, stops cleanly', async () => {
-    const d = await startService('dispatch', { AMQP_URL: `amqp://guest:guest@127.0.0.1:${await freePort()}/` });
+    const d = await startService('dispatch', {
+      AMQP_URL: `amqp://guest:guest@127.0.0.1:${await freePort()}/`, REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
+    });
     try {
       assert.equal((await call(d, '/health')).status, 200);
       const ready = await call(d, '/ready');
       assert.equal(ready.status, 503);
-      assert.deepEqual(ready.body.checks, { rabbitmq: false });
+      assert.deepEqual(ready.body.checks, { rabbitmq: false, redis: false });
     } finally {
       await stopClean(d);
     }

@@ -3,9 +3,10 @@
 // is killed with SIGKILL and restarted, RabbitMQ is killed with SIGKILL and
 // restarted, and RabbitMQ is frozen with SIGSTOP for a few seconds. The
 // client retries every failed or unknown answer of payment, as a person
-// would. Afterwards the orders dispatch recorded are the carts paid,
-// exactly: each paid cart has one order id, dispatched; no other order
-// exists; no request hung past its timeout.
+// would. Afterwards the orders dispatch recorded (in Redis, under their
+// ids) are the carts paid, exactly: each paid cart has one order id,
+// recorded; no other order exists; no order was dispatched twice, not even
+// by two dispatch processes; no request hung past its timeout.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -35,7 +36,7 @@ describe('no order lost', () => {
 
   const startDispatch = async () => {
     svc.dispatch = await startService('dispatch', {
-      AMQP_URL: rabbit.url, DISPATCH_MIN_MS: '5', DISPATCH_MAX_MS: '20',
+      AMQP_URL: rabbit.url, REDIS_URL: redis.url, DISPATCH_MIN_MS: '5', DISPATCH_MAX_MS: '20',
     });
     dispatchLogs.push(svc.dispatch.logs);
   };
@@ -142,23 +143,31 @@ describe('no order lost', () => {
       assert.deepEqual([...ids], [o.result.orderid], `cart ${o.n}: one order id`);
     }
 
-    // Orders recorded: the distinct order ids dispatch processed.
-    const dispatchedIds = () => {
-      const ids = new Set();
-      for (const l of dispatchLogs.flat()) {
-        const m = /^order (\S+) dispatched/.exec(l.msg ?? '');
-        if (m) ids.add(m[1]);
-      }
-      return ids;
-    };
+    // Orders recorded: dispatch's records in Redis; and how often each
+    // order was dispatched, by the log lines of every dispatch process.
+    const isRecorded = async (id) => (await redis.command(['EXISTS', `dispatch:order:${id}`])) === ':1\r\n';
+    const recordCount = async () => Number((await redis.command(
+      ['EVAL', "return #redis.call('KEYS', ARGV[1])", '0', 'dispatch:order:*'])).slice(1));
     const paidIds = new Set(outcomes.map((o) => o.result.orderid));
+    const unrecorded = async () => {
+      const missing = [];
+      for (const id of paidIds) if (!(await isRecorded(id))) missing.push(id);
+      return missing;
+    };
     const deadline = Date.now() + 60000;
-    while ([...paidIds].some((id) => !dispatchedIds().has(id)) && Date.now() < deadline) await sleep(200);
-    const recorded = dispatchedIds();
-    const lost = [...paidIds].filter((id) => !recorded.has(id));
-    const extra = [...recorded].filter((id) => !paidIds.has(id));
-    assert.deepEqual(lost, [], 'every paid cart was dispatched');
-    assert.deepEqual(extra, [], 'no order but the paid carts');
+    while ((await unrecorded()).length > 0 && Date.now() < deadline) await sleep(200);
+    const lost = await unrecorded();
+    const recorded = await recordCount();
+    const extra = recorded - (paidIds.size - lost.length);
+    const times = new Map();
+    for (const l of dispatchLogs.flat()) {
+      const m = /^order (\S+) (dispatched|failed)/.exec(l.msg ?? '');
+      if (m) times.set(m[1], (times.get(m[1]) ?? 0) + 1);
+    }
+    const twice = [...times].filter(([, n]) => n > 1).map(([id]) => id);
+    assert.deepEqual(lost, [], 'every paid cart was recorded');
+    assert.equal(extra, 0, 'no order but the paid carts');
+    assert.deepEqual(twice, [], 'no order dispatched twice');
     assert.equal(paidIds.size, CHECKOUTS, 'one order per cart');
     for (const o of outcomes)
       assert.equal((await call(svc.cart, `/cart/${o.id}`)).status, 404, `cart of paid order ${o.n} is emptied`);
@@ -166,7 +175,7 @@ describe('no order lost', () => {
     const count = (s) => attempts.filter((r) => r.status === s).length;
     console.log(`no-loss: ${CHECKOUTS} checkouts, ${attempts.length} payment attempts ` +
       `(${count(200)} 200, ${count(503)} 503, ${count(504)} 504, ${count(502)} 502), ` +
-      `${paidIds.size} carts paid, ${recorded.size} orders recorded: ${lost.length} lost, ` +
-      `${extra.length} doubled, ${hung.length} hung`);
+      `${paidIds.size} carts paid, ${recorded} orders recorded: ${lost.length} lost, ` +
+      `${extra + twice.length} doubled, ${hung.length} hung`);
   });
 });

@@ -1,10 +1,12 @@
 // user-logins.test.mjs - the user service under a login flood, against a
 // real redis-server and its SQLite store: password work on threads of its
-// own (cheap routes never wait behind it), a full password queue answered
-// 503 at once, and the limits on failed logins per name and per client
-// address (429), with X-Forwarded-For believed only from trusted peers.
+// own at the lowest CPU priority (cheap routes never wait behind it), a
+// full password queue answered 503 at once, and the limits on failed logins per name and per client
+// address (429), with X-Forwarded-For believed only from trusted peers,
+// and both refusals' Retry-After passed on by the gateway.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { binary, call, freePort, removeDir, runToExit, sleep, startService, tempDir } from './lib/service.mjs';
 import { startRedis } from './lib/redis.mjs';
@@ -37,7 +39,34 @@ async function login(user, name, password, headers = {}) {
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body };
 }
 
+// The scheduling policy of each thread of a process, by thread name:
+// { password: [5, 5], ... } (SCHED_OTHER 0, SCHED_IDLE 5).
+function threadPolicies(pid) {
+  const byName = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    (byName[name] ??= []).push(Number(fields[38]));   // field 41, policy
+  }
+  return byName;
+}
+
 describe('user under a login flood', { concurrency: false }, () => {
+  test('the password threads run at the lowest CPU priority, the rest at the normal one', async () => {
+    await withUser({ HASH_THREADS: '3', ...NO_LIMITS }, async (user) => {
+      assert.equal((await login(user, 'stan', 'bigbrain')).status, 200);
+      const policies = threadPolicies(user.child.pid);
+      assert.deepEqual(policies.password, [5, 5, 5], JSON.stringify(policies));
+      const others = Object.entries(policies).filter(([name]) => name !== 'password').flatMap(([, p]) => p);
+      assert.ok(others.length >= 2 && others.every((p) => p === 0), JSON.stringify(policies));
+    });
+    await withUser({ HASH_THREADS: '2', HASH_LOW_PRIORITY: '0', ...NO_LIMITS }, async (user) => {
+      assert.deepEqual(threadPolicies(user.child.pid).password, [0, 0], 'HASH_LOW_PRIORITY=0');
+    });
+  });
+
+
   test('cheap routes answer while logins wait for the password threads', async () => {
     // One worker and one password thread: 16 logins take a while to check,
     // and /check and /uniqueid must not wait behind them.
@@ -134,6 +163,31 @@ describe('user under a login flood', { concurrency: false }, () => {
         }
         const r = await login(user, 'stan', 'bigbrain', { 'x-forwarded-for': '203.0.113.99' });
         assert.equal(r.status, 429, 'the peer, 127.0.0.1, is the client');
+      });
+  });
+
+  test('through the gateway, the 503 of a full queue and the 429 of a limit keep their Retry-After', async () => {
+    await withUser({ HASH_THREADS: '1', HASH_QUEUE_MAX: '1', LOGIN_FAILS_PER_NAME: '0', LOGIN_FAILS_PER_CLIENT: '30' },
+      async (user) => {
+        const web = await startService('web', { USER_URL: user.url });
+        const gateway = { fetch: (p, options) => web.fetch(`/api/user${p}`, options) };
+        try {
+          const flood = await Promise.all(Array.from({ length: 20 }, (_, i) =>
+            login(gateway, `nobody-${i}`, 'guess')));
+          const busy = flood.filter((r) => r.status === 503);
+          assert.ok(busy.length > 0, JSON.stringify(flood.map((r) => r.status)));
+          for (const r of busy) assert.equal(r.retryAfter, '1');
+          let limited;
+          for (let i = 0; i < 40 && limited === undefined; i++) {
+            const r = await login(gateway, `nobody-${i}`, 'guess');
+            if (r.status === 429) limited = r;
+          }
+          assert.ok(limited, 'the per-client limit answered 429');
+          assert.match(limited.body.error, /too many failed logins/);
+          assert.ok(Number(limited.retryAfter) >= 1, `Retry-After ${limited.retryAfter}`);
+        } finally {
+          await web.stop();
+        }
       });
   });
 

@@ -1,10 +1,11 @@
 // web.test.mjs - black-box tests of the web gateway: every /api/<service>/
 // prefix reaches that service (the classic shop's misrouting bug, caught
 // for good), requests and answers pass through whole, replicas are tried
-// in turn and a dead one passed over, 502/504 when upstreams fail, calls
-// to a slow service holding up no other, and the
-// storefront's files: MIME types, ETag/304, gzip, caching, security
-// headers, and no way out of the UI directory.
+// in turn and a dead one passed over, end-to-end answer headers passed
+// back and hop-by-hop ones not, a "come back later" held back a while,
+// 502/504 when upstreams fail, calls to a slow service holding up no
+// other, and the storefront's files: MIME types, ETag/304, gzip, caching,
+// security headers, and no way out of the UI directory.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -27,6 +28,31 @@ async function startEcho(name) {
     req.on('end', () => {
       if (req.url.startsWith('/slow')) {
         setTimeout(() => res.end('late'), 3000);
+        return;
+      }
+      if (req.url.startsWith('/answer/')) {   // /answer/<status>: with headers a gateway must sort
+        const status = Number(req.url.split('/')[2].split('?')[0]);
+        if (req.url.endsWith('?bare')) {
+          res.writeHead(status, { 'content-type': 'application/json' });
+          res.end('{"error":"out"}');
+          return;
+        }
+        res.writeHead(status, [
+          'content-type', 'application/json',
+          'retry-after', '7',
+          'location', '/orders/42?x=%2F',
+          'cache-control', 'no-store',
+          'etag', '"v3"',
+          'last-modified', 'Tue, 01 Dec 2026 10:00:00 GMT',
+          'vary', 'Accept',
+          'vary', 'Accept-Language',
+          'keep-alive', 'timeout=99',
+          'upgrade', 'h2c',
+          'proxy-authenticate', 'Basic',
+          'x-internal-note', 'not for browsers',
+          'set-cookie', 'session=upstream',
+        ]);
+        res.end('{"error":"busy"}');
         return;
       }
       if (req.url.startsWith('/teapot')) {
@@ -161,6 +187,59 @@ describe('web gateway', () => {
     assert.equal(res.status, 418);
     assert.equal(res.headers.get('content-type'), 'text/plain; charset=utf-8');
     assert.equal(await res.text(), 'short and stout');
+  });
+
+  test("the upstream's end-to-end headers come back (Retry-After on 429 and 503); hop-by-hop ones do not", async () => {
+    for (const status of [429, 503, 201]) {
+      const res = await web.fetch(`/api/user/answer/${status}`);
+      assert.equal(res.status, status);
+      assert.equal(res.headers.get('retry-after'), '7');
+      assert.equal(res.headers.get('location'), '/orders/42?x=%2F');
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      assert.equal(res.headers.get('etag'), '"v3"');
+      assert.equal(res.headers.get('last-modified'), 'Tue, 01 Dec 2026 10:00:00 GMT');
+      assert.equal(res.headers.get('vary'), 'Accept, Accept-Language');
+      for (const name of ['keep-alive', 'upgrade', 'proxy-authenticate', 'x-internal-note', 'set-cookie'])
+        assert.equal(res.headers.get(name), null, `${name} passed on`);
+      assert.deepEqual(await res.json(), { error: 'busy' });
+    }
+    const plain = await web.fetch('/api/user/teapot');
+    assert.equal(plain.headers.get('retry-after'), null, 'no header left from an earlier answer');
+    await plain.text();
+  });
+
+  test('a 429 or a 503 with Retry-After is held, others pass meanwhile, the hold is not timed; a bare 503 is not held', async () => {
+    const held = await startService('web', { USER_URL: echoes.user.url, GATEWAY_SLOW_DOWN_MS: '3000' });
+    try {
+      const before = echoes.user.requests;
+      const settled = [];
+      const answer = (url) => held.fetch(url).then(async (res) => {
+        settled.push(url);
+        return { status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json() };
+      });
+      const limited = answer('/api/user/answer/429');
+      const busy = answer('/api/user/answer/503');
+      while (echoes.user.requests < before + 2) await new Promise((r) => setTimeout(r, 10));
+      // The upstream has answered both; meanwhile the gateway answers
+      // others, and a 503 without Retry-After (an outage) at once.
+      assert.equal((await call(held, '/api/user/teapot')).status, 418);
+      assert.deepEqual(await call(held, '/api/user/answer/503?bare'), { status: 503, body: { error: 'out' } });
+      assert.deepEqual(settled, [], 'a held answer came back before the others');
+      assert.deepEqual(await limited, { status: 429, retryAfter: '7', body: { error: 'busy' } });
+      assert.deepEqual(await busy, { status: 503, retryAfter: '7', body: { error: 'busy' } });
+      const metrics = parseMetrics(await (await held.fetch('/metrics')).text());
+      const sum = metrics.find((m) => m.name === 'http_server_request_duration_seconds_sum' &&
+        m.labels.route === '/api/:service/*' && m.labels.method === 'GET');
+      assert.ok(sum && sum.value < 4, `the held answers' 2 × 3 s counted as latency: ${sum?.value}`);
+    } finally {
+      await held.stop();
+    }
+    for (const bad of ['-1', '10001', 'soon']) {
+      const r = await runToExit(binary('web'), { PATH: process.env.PATH, PORT: String(await freePort()),
+        BIND: '127.0.0.1', UI_DIR: dir, GATEWAY_SLOW_DOWN_MS: bad });
+      assert.equal(r.code, 2, `${bad}: ${r.stderr}`);
+      assert.match(r.stderr, /GATEWAY_SLOW_DOWN_MS/);
+    }
   });
 
   test('upstream connections are kept alive and reused', async () => {

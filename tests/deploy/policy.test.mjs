@@ -35,6 +35,7 @@ describe('every rendered tree keeps the policies', () => {
 // the production overlay make them: every one, and no other.
 const ARCHITECTURE = [
   'cart → catalogue:8080', 'cart → redis:6379', 'catalogue → mongodb:27017', 'dispatch → rabbitmq:5672',
+  'dispatch → redis:6379',
   'payment → cart:8080', 'payment → rabbitmq:5672', 'payment → user:8080', 'ratings → catalogue:8080',
   'ratings → mysql:3306', 'shipping → cart:8080', 'shipping → mysql:3306', 'user → mongodb:27017', 'user → redis:6379',
   'web → cart:8080', 'web → catalogue:8080', 'web → payment:8080', 'web → ratings:8080', 'web → shipping:8080',
@@ -185,7 +186,7 @@ describe('each policy catches a broken tree', () => {
     }, /^NetworkPolicy\/robot-shop\/web: spec\.egress\[6\]\.to\[0\]: allows web → mysql, a call the shop does not make/);
     expectCaught((o) => {
       find(o, 'NetworkPolicy', 'redis').spec.ingress[0].from.push({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'payment' } } });
-    }, /^NetworkPolicy\/robot-shop\/redis: spec\.ingress\[0\]\.from\[2\]: admits payment → redis/);
+    }, /^NetworkPolicy\/robot-shop\/redis: spec\.ingress\[0\]\.from\[3\]: admits payment → redis/);
     expectCaught((o) => { delete find(o, 'NetworkPolicy', 'catalogue').spec.ingress[0].from; },
       /^NetworkPolicy\/robot-shop\/catalogue: spec\.ingress\[0\]: admits any source to catalogue, which is not public/);
     expectCaught((o) => { find(o, 'NetworkPolicy', 'dispatch').spec.egress[0].to = [{ ipBlock: { cidr: '0.0.0.0/0' } }]; },

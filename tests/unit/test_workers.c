@@ -2,7 +2,8 @@
  * test_workers.c - unit tests for rs_workers (the handler thread pool):
  * every job runs exactly once, jobs queued beyond the idle workers run in
  * order, a blocked job holds only its own worker, stopping runs what
- * is still queued, and a bounded pool refuses jobs past its queue limit.
+ * is still queued, a bounded pool refuses jobs past its queue limit, and
+ * each thread runs its start function once, on itself, before any job.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -147,6 +148,42 @@ static void test_a_bounded_queue_refuses_when_full(void **state)
 /* Many threads submitting at once, as the I/O threads do. */
 static rs_workers *shared_pool;
 
+/* The start function marks its thread; every job checks that its thread
+ * was marked, and the function ran once per thread. */
+static atomic_int started;
+static _Thread_local int marked;
+static atomic_int unmarked_jobs;
+
+static void mark_thread(void)
+{
+    marked++;
+    atomic_fetch_add(&started, 1);
+}
+
+static void check_marked_job(void *job)
+{
+    (void)job;
+    if (marked != 1)
+        atomic_fetch_add(&unmarked_jobs, 1);
+    atomic_fetch_add(&ran, 1);
+}
+
+static void test_each_thread_runs_its_start_function_first(void **state)
+{
+    (void)state;
+    atomic_store(&ran, 0);
+    atomic_store(&started, 0);
+    atomic_store(&unmarked_jobs, 0);
+    rs_workers *w = rs_workers_start_with(3, 0, check_marked_job, mark_thread);
+    assert_non_null(w);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(rs_workers_submit(w, &ran), 0);
+    rs_workers_stop(w);
+    assert_int_equal(atomic_load(&ran), 1000);
+    assert_int_equal(atomic_load(&started), 3);
+    assert_int_equal(atomic_load(&unmarked_jobs), 0);
+}
+
 static void *submit_many(void *arg)
 {
     (void)arg;
@@ -183,6 +220,7 @@ int main(void)
         cmocka_unit_test(test_a_null_job_is_refused),
         cmocka_unit_test(test_a_bounded_queue_refuses_when_full),
         cmocka_unit_test(test_concurrent_submitters),
+        cmocka_unit_test(test_each_thread_runs_its_start_function_first),
     };
     return cmocka_run_group_tests_name("workers", tests, NULL, NULL);
 }

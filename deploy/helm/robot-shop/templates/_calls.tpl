@@ -13,9 +13,9 @@ cart:      {routed: true, from: [web, shipping, payment], to: [redis:6379, catal
 shipping:  {routed: true, from: [web], to: [mysql:3306, cart:8080]}
 ratings:   {routed: true, from: [web], to: [mysql:3306, catalogue:8080]}
 payment:   {routed: true, from: [web], to: [rabbitmq:5672, user:8080, cart:8080]}
-dispatch:  {from: [], to: [rabbitmq:5672]}
+dispatch:  {from: [], to: [rabbitmq:5672, redis:6379]}
 mongodb:   {datastore: true, from: [catalogue, user], port: 27017}
-redis:     {datastore: true, from: [cart, user], port: 6379}
+redis:     {datastore: true, from: [cart, user, dispatch], port: 6379}
 mysql:     {datastore: true, from: [shipping, ratings], port: 3306}
 rabbitmq:  {datastore: true, from: [payment, dispatch], port: 5672}
 {{- end }}
