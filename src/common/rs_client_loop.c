@@ -88,6 +88,8 @@ struct call {
     bool                failing;         /* its failure is deferred */
     rs_loop_job         fail_job;
     double              started, deadline, connect_deadline;
+    rs_trace            span;            /* the call's span, when traced */
+    bool                traced;
     rs_client_done      done;
     void               *arg;
 };
@@ -490,7 +492,7 @@ static void finish(call *c, rs_client_result result)
         rs_log(RS_WARN, "%s %s: %s", c->method, c->rq.url,
                result == RS_CLIENT_CONNECT ? "cannot connect" :
                result == RS_CLIENT_TIMEOUT ? "timed out" : "failed");
-    rs_client_observe(&c->rq, result, c->response.status, c->started);
+    rs_client_observe(&c->rq, c->traced ? &c->span : NULL, result, c->response.status, c->started);
     c->done(c->arg, result, &c->response);
     free_call(c);
 }
@@ -646,20 +648,17 @@ static peer *find_peer(client_loop *cl, const char *host, const char *port)
     return p;
 }
 
-/* The request line and headers: traceparent, Content-Type and length,
- * the caller's lines. */
+/* The request line and headers: traceparent (the call's span), Content-Type
+ * and length, the caller's lines. */
 static int compose_request(call *c, const rs_client_request *rq, const char *path)
 {
     rs_buf *h = &c->head;
     bool v6 = strchr(c->peer->host, ':') != NULL;
     rs_buf_printf(h, "%s %s HTTP/1.1\r\nHost: %s%s%s:%s\r\n", rq->method, path, v6 ? "[" : "",
                   c->peer->host, v6 ? "]" : "", c->peer->port);
-    const rs_trace *t = rs_trace_current();
-    if (rq->traceparent != NULL) {
-        rs_buf_printf(h, "traceparent: %s\r\n", rq->traceparent);
-    } else if (t != NULL) {
+    if ((c->traced = rs_trace_call_span(rq->traceparent, &c->span))) {
         char tp[RS_TRACEPARENT_LEN + 1];
-        rs_trace_format(t, tp);
+        rs_trace_format(&c->span, tp);
         rs_buf_printf(h, "traceparent: %s\r\n", tp);
     }
     if (rq->body != NULL)

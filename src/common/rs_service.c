@@ -21,6 +21,8 @@
 #include "rs_json.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
+#include "rs_spans.h"
+#include "rs_trace.h"
 
 #define MAX_DEPENDENCIES 8
 #define MAX_ROUTES 60
@@ -113,6 +115,7 @@ void rs_service_init(const char *name)
         rs_log(RS_ERROR, "cannot initialise the HTTP client");
         exit(1);
     }
+    rs_trace_init(name);
 }
 
 void rs_service_handlers_never_block(void)
@@ -150,10 +153,16 @@ bool rs_service_ready(void)
     return !atomic_load(&service.stopping) && check_dependencies(NULL);
 }
 
-void rs_db_observe(const char *system, const char *operation, double started)
+void rs_db_measure(const char *system, const char *operation, double started)
 {
     const char *labels[] = {system, operation};
     rs_histogram_observe(service.db_duration, labels, rs_now() - started);
+}
+
+void rs_db_observe(const char *system, const char *operation, double started)
+{
+    rs_db_measure(system, operation, started);
+    rs_spans_db(system, operation, started);
 }
 
 /* ---- built-in routes ---- */
@@ -286,6 +295,7 @@ int rs_service_run(const rs_route *routes, size_t nroutes)
     drain(server);
     rs_server_stop(server);
     rs_router_free(router);
+    rs_trace_shutdown();
     rs_log(RS_INFO, "%s stopped", service.name);
     return 0;
 }

@@ -12,11 +12,13 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "rs_amqp.h"
 #include "rs_config.h"
 #include "rs_json.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
 #include "rs_service.h"
+#include "rs_spans.h"
 #include "rs_trace.h"
 #include "rs_valid.h"
 
@@ -90,7 +92,8 @@ static const char *order_id(const json_t *order)
     return id;
 }
 
-void orders_process(const char *body, size_t len, const char *traceparent, bool redelivered)
+void orders_process(const char *body, size_t len, const char *traceparent,
+                    const char *message_id, bool redelivered)
 {
     rs_trace trace;
     rs_trace_begin(&trace, traceparent);
@@ -109,6 +112,7 @@ void orders_process(const char *body, size_t len, const char *traceparent, bool 
         rs_counter_add(orders.duplicates, NULL, 1);
         json_decref(order);
         rs_gauge_add(orders.in_flight, NULL, -1);
+        rs_spans_process(&trace, started, RS_AMQP_QUEUE, message_id, false);
         rs_trace_set_current(NULL);
         return;
     } else {
@@ -126,5 +130,6 @@ void orders_process(const char *body, size_t len, const char *traceparent, bool 
         rs_counter_add(orders.failed, NULL, 1);
     rs_histogram_observe(orders.duration, NULL, rs_now() - started);
     rs_gauge_add(orders.in_flight, NULL, -1);
+    rs_spans_process(&trace, started, RS_AMQP_QUEUE, message_id, failed);
     rs_trace_set_current(NULL);
 }
