@@ -196,10 +196,12 @@ int rs_sampler_parse(const char *name, const char *arg, rs_sampler *out)
  * same answer in every service. */
 static bool ratio_admits(double ratio, const char *trace_id)
 {
+    if (ratio >= 1.0)
+        return true;   /* every id, the largest too (2^56 - 1 is no double) */
     uint64_t v = 0;
     for (int i = 18; i < 32; i++)
         v = v << 4 | (uint64_t)hex_value(trace_id[i]);
-    return (double)v < ratio * 72057594037927936.0;   /* 2^56 */
+    return v < (uint64_t)(ratio * 72057594037927936.0);   /* 2^56 */
 }
 
 bool rs_sampler_decide(const rs_sampler *s, const rs_trace *parent, const char *trace_id)
