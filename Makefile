@@ -3,7 +3,7 @@
 #   make test         install what the tests need, build, run every test
 #   make test SANITIZE=1   the same with ASan + UBSan (build-asan/)
 #   make bench        the benchmark suite against a fresh shop (see bench/README.md);
-#                     BENCH=catalogue|cart|web|agreement for one microbenchmark
+#                     BENCH=catalogue|cart|web|tracing|agreement for one microbenchmark
 #   make deploy-check render, schema-check and policy-test deploy/kubernetes and
 #                     the Helm chart deploy/helm/robot-shop, compare the two,
 #                     then the container smoke run

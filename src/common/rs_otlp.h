@@ -2,8 +2,10 @@
  * rs_otlp.h - the span exporter: OTLP/HTTP with the JSON encoding.
  *
  * rs_otlp_start makes the bounded span queue and one exporter thread
- * ("rs-otlp"). Spans handed to rs_otlp_submit wait in the queue (a full
- * queue drops them, counted in otel_spans_dropped_total{reason="queue_full"});
+ * ("rs-otlp", at a low CPU priority). Spans handed to rs_otlp_submit wait
+ * in the queue (a full queue drops them, counted in
+ * otel_spans_dropped_total{reason="queue_full"} by the exporter and by
+ * rs_otlp_publish_metrics);
  * the thread sends them in batches of max_batch, or whatever is there every
  * schedule_delay_ms, as one POST of application/json to the traces URL over
  * its own libcurl handle. A batch the receiver does not take (no answer in
@@ -37,6 +39,8 @@ typedef struct rs_otlp_config {
 /* 0, or -1 with the reason logged (a malformed list, out of memory). */
 int         rs_otlp_start(const rs_otlp_config *cfg);
 void        rs_otlp_submit(const rs_span *s);
+/* Brings otel_spans_dropped_total up to date (before /metrics renders). */
+void        rs_otlp_publish_metrics(void);
 void        rs_otlp_stop(void);
 const char *rs_otlp_url(void);
 

@@ -21,6 +21,7 @@
 #include "rs_json.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
+#include "rs_otlp.h"
 #include "rs_spans.h"
 #include "rs_trace.h"
 
@@ -186,6 +187,7 @@ static void get_ready(rs_request *req)
 static void get_metrics(rs_request *req)
 {
     check_dependencies(NULL);
+    rs_otlp_publish_metrics();
     size_t len;
     char *text = rs_metrics_render(&len);
     if (text == NULL) {

@@ -21,6 +21,7 @@ struct rs_span_queue {
     rs_span        *ring;
     size_t          capacity, batch;
     size_t          head, len, lent;
+    atomic_size_t   held;        /* len, for a push's look without the lock */
     bool            closed;
     atomic_uint_fast64_t dropped;
 };
@@ -48,6 +49,7 @@ rs_span_queue *rs_span_queue_new(size_t capacity, size_t batch)
     q->capacity = capacity;
     q->batch = batch == 0 || batch > capacity ? capacity : batch;
     atomic_init(&q->dropped, 0);
+    atomic_init(&q->held, 0);
     return q;
 }
 
@@ -61,18 +63,30 @@ void rs_span_queue_free(rs_span_queue *q)
     free(q);
 }
 
+static void drop(rs_span_queue *q)
+{
+    atomic_fetch_add_explicit(&q->dropped, 1, memory_order_relaxed);
+}
+
 bool rs_span_queue_push(rs_span_queue *q, const rs_span *s)
 {
+    /* a full queue stays full while the exporter sends: a drop then costs
+     * no lock, so threads that end spans do not queue up behind each other */
+    if (atomic_load_explicit(&q->held, memory_order_relaxed) >= q->capacity) {
+        drop(q);
+        return false;
+    }
     pthread_mutex_lock(&q->lock);
     if (q->len == q->capacity) {
         pthread_mutex_unlock(&q->lock);
-        atomic_fetch_add(&q->dropped, 1);
+        drop(q);
         return false;
     }
     size_t at = (q->head + q->len) % q->capacity;
     /* only what is filled in: the unused text is not copied */
     memcpy(&q->ring[at], s, offsetof(rs_span, text) + s->text_len);
     q->len++;
+    atomic_store_explicit(&q->held, q->len, memory_order_relaxed);
     bool wake = q->len - q->lent == q->batch;
     pthread_mutex_unlock(&q->lock);
     if (wake)
@@ -121,6 +135,7 @@ void rs_span_queue_release(rs_span_queue *q, size_t n)
     q->head = (q->head + n) % q->capacity;
     q->len -= n;
     q->lent -= n;
+    atomic_store_explicit(&q->held, q->len, memory_order_relaxed);
     pthread_mutex_unlock(&q->lock);
 }
 

@@ -51,18 +51,19 @@ static void route_template(const char *pattern, char *out, size_t size)
     out[n] = '\0';
 }
 
-/* "host:port" (or "[v6]:port") into its parts; port 0 when none. */
-static void split_host(const char *hostport, char *host, size_t size, int *port)
+/* "host:port" (or "[v6]:port") into its parts: the host's start and
+ * length; port 0 when none. */
+static void split_host(const char *hostport, const char **host, size_t *len, int *port)
 {
     const char *colon = strrchr(hostport, ':');
     if (colon != NULL && strchr(colon, ']') != NULL)
         colon = NULL;
-    size_t len = colon != NULL ? (size_t)(colon - hostport) : strlen(hostport);
-    if (len > 1 && hostport[0] == '[' && hostport[len - 1] == ']') {
-        hostport++;
-        len -= 2;
+    *host = hostport;
+    *len = colon != NULL ? (size_t)(colon - hostport) : strlen(hostport);
+    if (*len > 1 && hostport[0] == '[' && hostport[*len - 1] == ']') {
+        (*host)++;
+        *len -= 2;
     }
-    snprintf(host, size, "%.*s", (int)len, hostport);
     *port = colon != NULL ? atoi(colon + 1) : 0;
 }
 
@@ -94,10 +95,11 @@ void rs_spans_server(const rs_trace *t, double started, const rs_server_span *r)
         rs_span_str(&s, "http.route", route);
     rs_span_int(&s, "http.response.status_code", r->status);
     if (r->host != NULL) {
-        char host[128];
+        const char *host;
+        size_t len;
         int port;
-        split_host(r->host, host, sizeof host, &port);
-        rs_span_str(&s, "server.address", host);
+        split_host(r->host, &host, &len, &port);
+        rs_span_strn(&s, "server.address", host, len);
         if (port > 0)
             rs_span_int(&s, "server.port", port);
     }

@@ -361,10 +361,25 @@ bool rs_span_begin(rs_span *s, const rs_trace *ids, rs_span_kind kind, double st
     return true;
 }
 
+/* Appends text at *at, within size - 1 bytes; no printf on this path. */
+static void append_cut(char *out, size_t size, size_t *at, const char *text)
+{
+    size_t len = strlen(text);
+    if (len > size - 1 - *at)
+        len = size - 1 - *at;
+    memcpy(out + *at, text, len);
+    *at += len;
+}
+
 void rs_span_set_name(rs_span *s, const char *first, const char *second)
 {
-    snprintf(s->name, sizeof s->name, "%s%s%s", first, second != NULL ? " " : "",
-             second != NULL ? second : "");
+    size_t at = 0;
+    append_cut(s->name, sizeof s->name, &at, first);
+    if (second != NULL) {
+        append_cut(s->name, sizeof s->name, &at, " ");
+        append_cut(s->name, sizeof s->name, &at, second);
+    }
+    s->name[at] = '\0';
 }
 
 void rs_span_strn(rs_span *s, const char *key, const char *value, size_t len)

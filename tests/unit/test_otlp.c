@@ -2,7 +2,8 @@
  * test_otlp.c - unit tests for the OTLP JSON encoding (rs_otlp_encode): a
  * span's ids, kind, times, attributes and status as OTLP's JSON mapping
  * writes them, under its resource and scope; a root span without a
- * parent; long values cut to the span's room; and the key=value lists of
+ * parent; text that is not UTF-8 replaced and control characters escaped;
+ * long values cut to the span's room; and the key=value lists of
  * OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS.
  */
 #include <setjmp.h>
@@ -115,6 +116,22 @@ static void test_root_span_and_no_status(void **state)
     json_decref(doc);
 }
 
+static void test_not_utf8_stays_valid_json(void **state)
+{
+    (void)state;
+    rs_span s = sample_span();
+    s.nattrs = 0;
+    s.text_len = 0;
+    rs_span_str(&s, "url.path", "/a\xff\xfe");
+    rs_span_str(&s, "ctl", "tab\there\nnewline\\");
+    json_t *doc = encode(&s, 1);
+    json_t *attrs = json_object_get(json_array_get(json_object_get(json_array_get(json_object_get(
+        json_array_get(json_object_get(doc, "resourceSpans"), 0), "scopeSpans"), 0), "spans"), 0), "attributes");
+    assert_string_equal(json_string_value(json_object_get(value_of(attrs, "url.path"), "stringValue")), "(not UTF-8)");
+    assert_string_equal(json_string_value(json_object_get(value_of(attrs, "ctl"), "stringValue")), "tab\there\nnewline\\");
+    json_decref(doc);
+}
+
 static void test_long_values_are_cut(void **state)
 {
     (void)state;
@@ -176,6 +193,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_encodes_a_span),
         cmocka_unit_test(test_root_span_and_no_status),
+        cmocka_unit_test(test_not_utf8_stays_valid_json),
         cmocka_unit_test(test_long_values_are_cut),
         cmocka_unit_test(test_pairs),
         cmocka_unit_test(test_resource_service_name_wins),

@@ -1,7 +1,7 @@
 // otlp.mjs - a test OTLP/HTTP receiver: takes POST /v1/traces (the JSON
 // encoding), keeps every span with its resource's service.name, and answers
 // 200 as a collector does. discard: true takes the batches without keeping
-// them (for benchmarks).
+// them (for benchmarks); port 0 (the default) takes a free one.
 import http from 'node:http';
 
 function anyValue(v) {
@@ -17,7 +17,7 @@ export function attributes(list = []) {
   return Object.fromEntries(list.map((kv) => [kv.key, anyValue(kv.value)]));
 }
 
-export async function startReceiver({ discard = false, host = '127.0.0.1' } = {}) {
+export async function startReceiver({ discard = false, host = '127.0.0.1', port = 0 } = {}) {
   const receiver = { spans: [], posts: 0, contentTypes: new Set(), paths: new Set(), bad: [] };
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -46,7 +46,7 @@ export async function startReceiver({ discard = false, host = '127.0.0.1' } = {}
       res.end('{}');
     });
   });
-  await new Promise((resolve) => server.listen(0, host, resolve));
+  await new Promise((resolve) => server.listen(port, host, resolve));
   receiver.port = server.address().port;
   receiver.url = `http://${host}:${receiver.port}`;
   receiver.close = () => new Promise((resolve) => {
