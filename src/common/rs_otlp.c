@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -333,6 +334,13 @@ static void publish_drops(void)
     pthread_mutex_unlock(&otlp.sync_lock);
 }
 
+static long ms_since(const struct timespec *t)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
 /* The exporter runs at a low priority: when the CPU is short, requests are
  * served and spans are dropped, not the other way round. */
 static void *export_loop(void *unused)
@@ -341,8 +349,13 @@ static void *export_loop(void *unused)
     prctl(PR_SET_NAME, "rs-otlp", 0, 0, 0);
     setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
     CURL *h = curl_easy_init();
+    struct timespec closed_at = {0, 0};
     for (;;) {
         bool closed = rs_span_queue_closed(otlp.queue);
+        if (closed && closed_at.tv_sec == 0)
+            clock_gettime(CLOCK_MONOTONIC, &closed_at);
+        if (closed && ms_since(&closed_at) > otlp.timeout_ms)
+            break;   /* the last flush takes one export timeout at most */
         const rs_span *spans;
         size_t n = rs_span_queue_take(otlp.queue, otlp.batch, otlp.delay_ms, &spans);
         publish_drops();

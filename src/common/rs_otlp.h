@@ -11,7 +11,8 @@
  * its own libcurl handle. A batch the receiver does not take (no answer in
  * timeout_ms, or not a 2xx) is dropped and counted (reason="export_failed");
  * sent ones are counted in otel_spans_exported_total. rs_otlp_stop closes
- * the queue, sends what is left and joins the thread.
+ * the queue, sends what is left (for one export timeout at most) and joins
+ * the thread.
  *
  * Threading: start and stop once, from the main thread; submit from any
  * thread, never waiting for the network. The exporter owns the queue, the

@@ -244,11 +244,12 @@ static void read_sampler(void)
     if (name == NULL)
         return;
     rs_sampler s;
+    if (rs_sampler_parse(name, NULL, &s) != 0)
+        config_error("OTEL_TRACES_SAMPLER", name,
+                     "is not one of always_on, always_off, traceidratio, parentbased_always_on, "
+                     "parentbased_always_off, parentbased_traceidratio");
     if (rs_sampler_parse(name, arg, &s) != 0)
-        config_error(arg != NULL && strstr(name, "traceidratio") ? "OTEL_TRACES_SAMPLER_ARG" : "OTEL_TRACES_SAMPLER",
-                     arg != NULL && strstr(name, "traceidratio") ? arg : name,
-                     "is not a known sampler (always_on, always_off, traceidratio, parentbased_*) "
-                     "or a ratio from 0 to 1");
+        config_error("OTEL_TRACES_SAMPLER_ARG", arg, "is not a ratio from 0 to 1");
     tracer.sampler = s;
 }
 
