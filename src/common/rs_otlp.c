@@ -347,7 +347,7 @@ static void *export_loop(void *unused)
 {
     (void)unused;
     prctl(PR_SET_NAME, "rs-otlp", 0, 0, 0);
-    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
     CURL *h = curl_easy_init();
     struct timespec closed_at = {0, 0};
     for (;;) {

@@ -2,7 +2,7 @@
  * rs_otlp.h - the span exporter: OTLP/HTTP with the JSON encoding.
  *
  * rs_otlp_start makes the bounded span queue and one exporter thread
- * ("rs-otlp", at a low CPU priority). Spans handed to rs_otlp_submit wait
+ * ("rs-otlp", at the lowest CPU priority, nice 19). Spans handed to rs_otlp_submit wait
  * in the queue (a full queue drops them, counted in
  * otel_spans_dropped_total{reason="queue_full"} by the exporter and by
  * rs_otlp_publish_metrics);
