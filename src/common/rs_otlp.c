@@ -461,6 +461,11 @@ void rs_otlp_submit(const rs_span *s)
         rs_span_queue_push(otlp.queue, s);
 }
 
+bool rs_otlp_admit(void)
+{
+    return otlp.queue != NULL && rs_span_queue_admit(otlp.queue);
+}
+
 void rs_otlp_publish_metrics(void)
 {
     if (otlp.queue != NULL)

@@ -40,6 +40,8 @@ typedef struct rs_otlp_config {
 /* 0, or -1 with the reason logged (a malformed list, out of memory). */
 int         rs_otlp_start(const rs_otlp_config *cfg);
 void        rs_otlp_submit(const rs_span *s);
+/* Whether a span ending now would find room; false counts it dropped. */
+bool        rs_otlp_admit(void);
 /* Brings otel_spans_dropped_total up to date (before /metrics renders). */
 void        rs_otlp_publish_metrics(void);
 void        rs_otlp_stop(void);

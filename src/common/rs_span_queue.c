@@ -68,6 +68,14 @@ static void drop(rs_span_queue *q)
     atomic_fetch_add_explicit(&q->dropped, 1, memory_order_relaxed);
 }
 
+bool rs_span_queue_admit(rs_span_queue *q)
+{
+    if (atomic_load_explicit(&q->held, memory_order_relaxed) < q->capacity)
+        return true;
+    drop(q);
+    return false;
+}
+
 bool rs_span_queue_push(rs_span_queue *q, const rs_span *s)
 {
     /* a full queue stays full while the exporter sends: a drop then costs

@@ -29,6 +29,9 @@ void           rs_span_queue_free(rs_span_queue *q);
 
 /* false: the queue was full, the span is dropped (and counted). */
 bool     rs_span_queue_push(rs_span_queue *q, const rs_span *s);
+/* Whether a span would find room now, without the lock; false counts it
+ * dropped (so that a span is not even built when it would be). */
+bool     rs_span_queue_admit(rs_span_queue *q);
 /* Waits until a batch is ready, timeout_ms passed, or the queue is closed;
  * then *spans points at n <= max queued spans in order (n may be 0). */
 size_t   rs_span_queue_take(rs_span_queue *q, size_t max, long timeout_ms, const rs_span **spans);

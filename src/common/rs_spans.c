@@ -179,12 +179,12 @@ void rs_spans_db(const char *system, const char *operation, double started)
 {
     rs_span s;
     const rs_trace *parent = rs_trace_current();
-    if (parent == NULL || !rs_tracing_on() || (parent->flags & 1) == 0)
+    if (parent == NULL || !rs_span_begin(&s, parent, RS_SPAN_CLIENT, started))
         return;
-    rs_trace ids;
+    rs_trace ids;   /* made only for a span that is recorded */
     rs_trace_child(parent, &ids);
-    if (!rs_span_begin(&s, &ids, RS_SPAN_CLIENT, started))
-        return;
+    memcpy(s.span_id, ids.span_id, sizeof s.span_id);
+    memcpy(s.parent_id, ids.parent_id, sizeof s.parent_id);
     const datastore *d = find_datastore(system);
     const char *target = d != NULL && d->name[0] != '\0' ? d->name : system;
     rs_span_set_name(&s, operation, target);

@@ -346,6 +346,8 @@ bool rs_span_begin(rs_span *s, const rs_trace *ids, rs_span_kind kind, double st
 {
     if (!tracer.on || ids == NULL || (ids->flags & 1) == 0 || ids->trace_id[0] == '\0')
         return false;
+    if (!rs_otlp_admit())
+        return false;   /* the queue is full: not built, counted as dropped */
     uint64_t end = unix_ns_now();
     double took = rs_now() - started;
     uint64_t took_ns = took > 0 ? (uint64_t)(took * 1e9) : 0;

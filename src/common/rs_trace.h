@@ -115,7 +115,8 @@ bool rs_tracing_on(void);
 
 /* Fills s for the span ids (span_id: this span, parent_id: its parent),
  * started at `started` (rs_now() seconds) and ending now; false, and s
- * untouched, when the span is not to be recorded. */
+ * untouched, when the span is not to be recorded (or would find the
+ * exporter's queue full: it is then counted as dropped). */
 bool rs_span_begin(rs_span *s, const rs_trace *ids, rs_span_kind kind, double started);
 void rs_span_set_name(rs_span *s, const char *first, const char *second);  /* second may be NULL */
 void rs_span_str(rs_span *s, const char *key, const char *value);   /* NULL value: none */

@@ -102,7 +102,12 @@ describe('span export', () => {
     assert.equal(db.name, 'get sqlite');
     assert.equal(db.attrs['db.system.name'], 'sqlite');
     assert.equal(db.attrs['db.operation.name'], 'get');
-    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    // counted once the receiver's answer is in, just after it has the spans
+    let metrics = '';
+    for (let i = 0; i < 100 && metricValue(metrics, 'otel_spans_exported_total') < 2; i++) {
+      if (i > 0) await sleep(20);
+      metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    }
     assert.ok(metricValue(metrics, 'otel_spans_exported_total') >= 2, metrics);
     await svc.stop();
   });

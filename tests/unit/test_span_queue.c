@@ -1,6 +1,7 @@
 /*
  * test_span_queue.c - unit tests for rs_span_queue: spans come out in the
- * order they went in, a full queue drops and counts, lent spans are not
+ * order they went in, a full queue drops and counts (and refuses to admit
+ * a span before it is built), lent spans are not
  * overwritten, a take at the ring's end is cut short, a take waits for a
  * batch or its timeout, and close ends a wait.
  */
@@ -68,14 +69,17 @@ static void test_full_drops_and_counts(void **state)
     }
     assert_int_equal(rs_span_queue_dropped(q), 3);
     assert_int_equal(rs_span_queue_length(q), 4);
+    assert_false(rs_span_queue_admit(q));   /* a span not even built is counted too */
+    assert_int_equal(rs_span_queue_dropped(q), 4);
     const rs_span *spans;
     size_t n = rs_span_queue_take(q, 4, 0, &spans);
     assert_int_equal(n, 4);
     assert_string_equal(spans[3].name, "span 3");   /* the newest were dropped */
     rs_span_queue_release(q, n);
+    assert_true(rs_span_queue_admit(q));
     rs_span s = numbered(9);
     assert_true(rs_span_queue_push(q, &s));
-    assert_int_equal(rs_span_queue_dropped(q), 3);
+    assert_int_equal(rs_span_queue_dropped(q), 4);
     rs_span_queue_free(q);
 }
 
