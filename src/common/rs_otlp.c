@@ -12,7 +12,6 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
-#include <inttypes.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>

@@ -69,7 +69,8 @@ describe('span export', () => {
   });
 
   test('with OTEL_EXPORTER_OTLP_ENDPOINT: a SERVER span per request and a db span under it', async () => {
-    const svc = await catalogue({ OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.url}/` });
+    // a host name and a port, as a cluster's http://otel-collector.monitoring:4318
+    const svc = await catalogue({ OTEL_EXPORTER_OTLP_ENDPOINT: `http://localhost:${receiver.port}/` });
     assert.ok(threadNames(svc.child.pid).includes('rs-otlp'));
     const res = await fetch(`${svc.url}/product/RB-MOPSY-2`, {
       headers: { traceparent: `00-${TRACE}-${PARENT}-01` },
