@@ -1,8 +1,9 @@
 /*
  * rs_span_queue.c - the bounded span queue (see rs_span_queue.h).
  *
- * head is the oldest span, len counts every span held (those lent to the
- * reader too, lent of them), so a push never writes where the reader reads.
+ * head is the oldest span; len counts every span held, the lent ones the
+ * reader is still sending included, so a push never writes where the
+ * reader reads.
  * A take hands out one contiguous run of the ring: at the end of the ring
  * a batch is cut short and the rest comes with the next take.
  */

@@ -1,10 +1,10 @@
 /*
  * rs_spans.h - the spans the runtime records, named and described with
  * OpenTelemetry's semantic conventions (the stable HTTP ones, the database
- * and messaging ones): a SERVER span per request served, a CLIENT span per
- * peer call and per datastore operation (the probes /health, /ready and
- * /metrics excepted), a PRODUCER span per RabbitMQ
- * publish and a CONSUMER span per message processed. Each is one call at
+ * and messaging ones): a SERVER span per request served (the probes
+ * /health, /ready and /metrics excepted), a CLIENT span per peer call and
+ * per datastore operation, a PRODUCER span per RabbitMQ publish and a
+ * CONSUMER span per message processed. Each is one call at
  * the point where the runtime already measures the operation for its
  * metrics; each costs nothing but a branch when the span is not recorded
  * (tracing off, or not sampled).
