@@ -148,6 +148,12 @@ describe('traces across the shop', () => {
       assert.equal(call.attrs['peer.service'], service);
       assert.equal(t.parent(call), payment);
     }
+    for (const [route, operation] of [['/check/{id}', 'find'], ['/order/{id}', 'add_order']]) {
+      const db = one((s) => s.service === 'user' && s.kind === CLIENT && s.attrs['db.operation.name'] === operation,
+        `user's store: ${operation}`);
+      assert.equal(t.parent(db).attrs['http.route'], route);
+      assert.equal(db.attrs['db.system.name'], 'sqlite');
+    }
     const cartDb = one((s) => s.service === 'cart' && s.kind === CLIENT && s.attrs['db.system.name'] === 'redis' &&
       s.attrs['db.operation.name'] === 'delete', 'cart deletes the cart in Redis');
     assert.equal(t.parent(cartDb).service, 'cart');
