@@ -4,7 +4,7 @@
 #   make test SANITIZE=1   the same with ASan + UBSan (build-asan/)
 #   make test SANITIZE=thread   the same with ThreadSanitizer (build-tsan/)
 #   make bench        the benchmark suite against a fresh shop (see bench/README.md);
-#                     BENCH=catalogue|cart|web|agreement for one microbenchmark,
+#                     BENCH=catalogue|cart|web|tracing|agreement for one microbenchmark,
 #                     BENCH=peak or BENCH=flood for one stage of the suite
 #   make deploy-check render, schema-check and policy-test deploy/kubernetes and
 #                     the Helm chart deploy/helm/robot-shop, compare the two,

@@ -18,6 +18,7 @@
 #include "cart.h"
 #include "rs_log.h"
 #include "rs_redis.h"
+#include "rs_service.h"
 
 #define TTL_S "3600"
 #define KEY_MAX 80
@@ -181,6 +182,16 @@ static cart_status refusal(const char *message)
     return CART_UNAVAILABLE;   /* a script error: Redis is not what we expect */
 }
 
+/* Runs a script, timed (and traced) as operation. */
+static redisReply *run_script(const char *operation, rs_redis_script *script, int nkeys,
+                              int nargs, const char *const *args)
+{
+    double started = rs_now();
+    redisReply *r = rs_redis_eval(script, nkeys, nargs, args);
+    rs_db_observe("redis", operation, started);
+    return r;
+}
+
 /* Turns a reply holding a cart into a status and a copy of the cart. */
 static cart_status take_cart(redisReply *r, char **stored, size_t *len)
 {
@@ -207,7 +218,10 @@ cart_status cart_get(const char *id, char **stored, size_t *len)
     char key[KEY_MAX];
     cart_key(key, id);
     const char *argv[] = {"GET", key};
-    return take_cart(rs_redis_command(2, argv, NULL), stored, len);
+    double started = rs_now();
+    redisReply *r = rs_redis_command(2, argv, NULL);
+    rs_db_observe("redis", "get", started);
+    return take_cart(r, stored, len);
 }
 
 cart_status cart_delete(const char *id, const char *token)
@@ -215,7 +229,7 @@ cart_status cart_delete(const char *id, const char *token)
     char key[KEY_MAX];
     cart_key(key, id);
     const char *args[] = {key, token != NULL ? token : ""};
-    redisReply *r = rs_redis_eval(&delete_script, 1, 1, args);
+    redisReply *r = run_script("delete", &delete_script, 1, 1, args);
     if (r == NULL)
         return rs_redis_outcome_unknown() ? CART_UNKNOWN : CART_UNAVAILABLE;
     cart_status st = r->type == REDIS_REPLY_ERROR   ? refusal(r->str)
@@ -236,7 +250,7 @@ cart_status cart_add(const char *id, const cart_line *line, char **stored, size_
     snprintf(max_qty, sizeof max_qty, "%d", CART_MAX_QTY);
     snprintf(max_lines, sizeof max_lines, "%d", CART_MAX_LINES);
     const char *args[] = {key, line->sku, line->name, price, qty, max_qty, max_lines, TTL_S, token};
-    return take_cart(rs_redis_eval(&add_script, 1, 8, args), stored, len);
+    return take_cart(run_script("add", &add_script, 1, 8, args), stored, len);
 }
 
 cart_status cart_update(const char *id, const char *sku, long qty, char **stored, size_t *len)
@@ -247,7 +261,7 @@ cart_status cart_update(const char *id, const char *sku, long qty, char **stored
     cart_key(key, id);
     snprintf(n, sizeof n, "%ld", qty);
     const char *args[] = {key, sku, n, TTL_S, token};
-    return take_cart(rs_redis_eval(&update_script, 1, 4, args), stored, len);
+    return take_cart(run_script("update", &update_script, 1, 4, args), stored, len);
 }
 
 cart_status cart_set_shipping(const char *id, const char *location, long long cost_cents,
@@ -260,7 +274,7 @@ cart_status cart_set_shipping(const char *id, const char *location, long long co
     snprintf(cost, sizeof cost, "%lld", cost_cents);
     snprintf(name, sizeof name, "shipping to %s", location);
     const char *args[] = {key, name, cost, TTL_S, token};
-    return take_cart(rs_redis_eval(&shipping_script, 1, 4, args), stored, len);
+    return take_cart(run_script("shipping", &shipping_script, 1, 4, args), stored, len);
 }
 
 cart_status cart_rename(const char *from, const char *to, char **stored, size_t *len)
@@ -274,5 +288,5 @@ cart_status cart_rename(const char *from, const char *to, char **stored, size_t 
     snprintf(max_qty, sizeof max_qty, "%d", CART_MAX_QTY);
     snprintf(max_lines, sizeof max_lines, "%d", CART_MAX_LINES);
     const char *args[] = {from_key, to_key, max_qty, max_lines, TTL_S, token};
-    return take_cart(rs_redis_eval(&rename_script, 2, 4, args), stored, len);
+    return take_cart(run_script("rename", &rename_script, 2, 4, args), stored, len);
 }

@@ -16,6 +16,7 @@
 #include "rs_log.h"
 #include "rs_monitor.h"
 #include "rs_service.h"
+#include "rs_spans.h"
 #include "rs_trace.h"
 
 
@@ -100,6 +101,7 @@ static void parse_url(const char *url)
     } else {
         amqp.host = dup_or_die(host);
     }
+    rs_spans_datastore("rabbitmq", amqp.host, amqp.port, NULL);
     curl_free(host);
     curl_free(port);
     curl_free(user);
@@ -448,7 +450,7 @@ static sent wait_confirm(amqp_connection_state_t c, uint64_t tag)
 /* *written: the whole message went out on the socket (the broker may
  * have it, whatever follows). */
 static sent publish_once(publisher *p, const char *message_id, const char *body, size_t len,
-                         bool *written)
+                         const rs_trace *span, bool *written)
 {
     amqp_maybe_release_buffers(p->conn);
     amqp_basic_properties_t props = {0};
@@ -464,9 +466,8 @@ static sent publish_once(publisher *p, const char *message_id, const char *body,
     }
     char traceparent[RS_TRACEPARENT_LEN + 1];
     amqp_table_entry_t header;
-    const rs_trace *t = rs_trace_current();
-    if (t != NULL) {
-        rs_trace_format(t, traceparent);
+    if (span != NULL) {
+        rs_trace_format(span, traceparent);
         header.key = amqp_cstring_bytes("traceparent");
         header.value.kind = AMQP_FIELD_KIND_UTF8;
         header.value.value.bytes = amqp_cstring_bytes(traceparent);
@@ -485,7 +486,8 @@ static sent publish_once(publisher *p, const char *message_id, const char *body,
     return wait_confirm(p->conn, ++p->seq);
 }
 
-rs_amqp_result rs_amqp_publish(const char *message_id, const char *body, size_t len)
+static rs_amqp_result publish(const char *message_id, const char *body, size_t len,
+                              const rs_trace *span)
 {
     if (!rs_monitor_up(amqp.monitor))
         return RS_AMQP_DOWN;   /* down: fail at once until the monitor sees it back */
@@ -506,9 +508,9 @@ rs_amqp_result rs_amqp_publish(const char *message_id, const char *body, size_t 
             break;
         double started = rs_now();
         bool earlier = written, this_written = false;
-        sent s = publish_once(p, message_id, body, len, &this_written);
+        sent s = publish_once(p, message_id, body, len, span, &this_written);
         written = written || this_written;
-        rs_db_observe("rabbitmq", "publish", started);
+        rs_db_measure("rabbitmq", "publish", started);
         p->last_used = rs_now();
         switch (s) {
         case SENT_CONFIRMED:
@@ -539,6 +541,20 @@ rs_amqp_result rs_amqp_publish(const char *message_id, const char *body, size_t 
     }
     rs_monitor_report_failure(amqp.monitor);
     return written ? RS_AMQP_UNKNOWN : RS_AMQP_DOWN;
+}
+
+/* The publish as a PRODUCER span, a child of the current trace: its
+ * traceparent goes in the message's headers. */
+rs_amqp_result rs_amqp_publish(const char *message_id, const char *body, size_t len)
+{
+    rs_trace span;
+    bool traced = rs_trace_call_span(NULL, &span);
+    double started = rs_now();
+    rs_amqp_result r = publish(message_id, body, len, traced ? &span : NULL);
+    if (traced)
+        rs_spans_publish(&span, started, RS_AMQP_EXCHANGE, RS_AMQP_ROUTING_KEY, message_id,
+                         r == RS_AMQP_CONFIRMED);
+    return r;
 }
 
 int rs_amqp_publisher_start(void)

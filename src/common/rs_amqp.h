@@ -63,8 +63,9 @@ bool rs_amqp_up(void *unused);   /* for rs_service_depend */
 
 /* Publishes body (JSON) to exchange robot-shop with key orders: persistent,
  * mandatory, with message_id as its message id (consumers deduplicate on
- * it; NULL for none) and the current trace's traceparent in its headers,
- * and waits for the broker's confirm. */
+ * it; NULL for none), and waits for the broker's confirm. The publish is
+ * a PRODUCER span of the current trace, its traceparent in the message's
+ * headers (rs_spans.h). */
 rs_amqp_result rs_amqp_publish(const char *message_id, const char *body, size_t len);
 
 #endif

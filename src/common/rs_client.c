@@ -18,6 +18,7 @@
 #include "rs_log.h"
 #include "rs_metrics.h"
 #include "rs_service.h"
+#include "rs_spans.h"
 #include "rs_trace.h"
 
 static pthread_key_t handle_key;
@@ -80,16 +81,14 @@ bool rs_client_idempotent(const char *method)
            strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0;
 }
 
-struct curl_slist *rs_client_headers(const rs_client_request *rq)
+struct curl_slist *rs_client_headers(const rs_client_request *rq, const rs_trace *span)
 {
     struct curl_slist *list = NULL, *next;
     char line[128];
-    const rs_trace *t = rs_trace_current();
-    if (rq->traceparent != NULL || t != NULL) {
+    if (span != NULL) {
         char tp[RS_TRACEPARENT_LEN + 1];
-        if (rq->traceparent == NULL)
-            rs_trace_format(t, tp);
-        snprintf(line, sizeof line, "traceparent: %s", rq->traceparent ? rq->traceparent : tp);
+        rs_trace_format(span, tp);
+        snprintf(line, sizeof line, "traceparent: %s", tp);
         if ((next = curl_slist_append(list, line)) == NULL)
             goto fail;
         list = next;
@@ -178,8 +177,8 @@ static rs_client_result perform_once(CURL *h, const rs_client_request *rq,
     return result;
 }
 
-void rs_client_observe(const rs_client_request *rq, rs_client_result result, long status,
-                       double started)
+void rs_client_observe(const rs_client_request *rq, const rs_trace *span,
+                       rs_client_result result, long status, double started)
 {
     static const char *const failures[] = {"", "connect_error", "timeout", "error"};
     char digits[24];
@@ -188,6 +187,9 @@ void rs_client_observe(const rs_client_request *rq, rs_client_result result, lon
         code = rs_label_number((unsigned long)status, digits);
     const char *labels[] = {rq->peer, code};
     rs_histogram_observe(client_duration, labels, rs_now() - started);
+    if (span != NULL)
+        rs_spans_http_client(span, started, rq->peer, rq->method, rq->url,
+                             result == RS_CLIENT_OK ? NULL : code, status);
 }
 
 rs_client_result rs_client_call(const rs_client_request *rq, rs_client_response *out)
@@ -197,7 +199,9 @@ rs_client_result rs_client_call(const rs_client_request *rq, rs_client_response 
     out->content_type[0] = '\0';
     out->etag[0] = '\0';
     CURL *h = thread_handle();
-    struct curl_slist *headers = h ? rs_client_headers(rq) : NULL;
+    rs_trace span;
+    bool traced = rs_trace_call_span(rq->traceparent, &span);
+    struct curl_slist *headers = h ? rs_client_headers(rq, traced ? &span : NULL) : NULL;
     if (headers == NULL)
         return RS_CLIENT_ERROR;
     double started = rs_now();
@@ -205,6 +209,6 @@ rs_client_result rs_client_call(const rs_client_request *rq, rs_client_response 
     if (result == RS_CLIENT_CONNECT && rs_client_idempotent(rq->method) && !rq->no_retry)
         result = perform_once(h, rq, headers, out);
     curl_slist_free_all(headers);
-    rs_client_observe(rq, result, out->status, started);
+    rs_client_observe(rq, traced ? &span : NULL, result, out->status, started);
     return result;
 }

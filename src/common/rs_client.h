@@ -2,10 +2,11 @@
  * rs_client.h - HTTP client for calls to peer services (over libcurl).
  *
  * Each thread keeps one curl handle, so connections to peers stay alive and
- * are reused. Every call has a connect and a total timeout, carries the
- * current trace's traceparent, is measured in
- * http_client_request_duration_seconds{peer,status}, and an idempotent call
- * (GET, HEAD, PUT, DELETE) that fails to connect is tried once more.
+ * are reused. Every call has a connect and a total timeout, is a CLIENT
+ * span of the current trace whose traceparent it carries (rs_spans.h), is
+ * measured in http_client_request_duration_seconds{peer,status}, and an
+ * idempotent call (GET, HEAD, PUT, DELETE) that fails to connect is tried
+ * once more.
  * rs_client_call_async makes the call without holding the caller's thread.
  */
 #ifndef RS_CLIENT_H
@@ -60,7 +61,7 @@ typedef struct rs_client_request {
     const char *const *headers; /* more "Name: value" lines, or NULL */
     size_t      nheaders;
     int         no_retry;       /* 1: never try a failed connect again */
-    const char *traceparent;    /* NULL: the current trace's */
+    const char *traceparent;    /* the caller's context; NULL: the current trace */
 } rs_client_request;
 
 /* Reads CLIENT_CONNECT_TIMEOUT_MS and CLIENT_TIMEOUT_MS; once, at start. */

@@ -92,6 +92,8 @@ struct call {
     bool                failing;         /* its failure is deferred */
     rs_loop_job         fail_job;
     double              started, deadline, connect_deadline;
+    rs_trace            span;            /* the call's span, when traced */
+    bool                traced;
     rs_client_done      done;
     void               *arg;
 };
@@ -552,7 +554,7 @@ static void finish(call *c, rs_client_result result)
         rs_log(RS_WARN, "%s %s: %s", c->method, c->rq.url,
                result == RS_CLIENT_CONNECT ? "cannot connect" :
                result == RS_CLIENT_TIMEOUT ? "timed out" : "failed");
-    rs_client_observe(&c->rq, result, c->response.status, c->started);
+    rs_client_observe(&c->rq, c->traced ? &c->span : NULL, result, c->response.status, c->started);
     c->done(c->arg, result, &c->response);
     free_call(c);
 }
@@ -718,8 +720,8 @@ static void put_header(rs_buf *h, const char *name, const char *value)
     rs_buf_append(h, "\r\n", 2);
 }
 
-/* The request line and headers: traceparent, Content-Type and length,
- * the caller's lines (no printf: every call takes this path). */
+/* The request line and headers: traceparent (the call's span), Content-Type
+ * and length, the caller's lines (no printf: every call takes this path). */
 static int compose_request(call *c, const rs_client_request *rq, const char *path)
 {
     rs_buf *h = &c->head;
@@ -728,12 +730,9 @@ static int compose_request(call *c, const rs_client_request *rq, const char *pat
     rs_buf_puts(h, path);
     rs_buf_puts(h, " HTTP/1.1\r\n");
     put_header(h, "Host", c->peer->authority);
-    const rs_trace *t = rs_trace_current();
-    if (rq->traceparent != NULL) {
-        put_header(h, "traceparent", rq->traceparent);
-    } else if (t != NULL) {
+    if ((c->traced = rs_trace_call_span(rq->traceparent, &c->span))) {
         char tp[RS_TRACEPARENT_LEN + 1];
-        rs_trace_format(t, tp);
+        rs_trace_format(&c->span, tp);
         put_header(h, "traceparent", tp);
     }
     if (rq->body != NULL) {

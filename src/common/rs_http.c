@@ -46,6 +46,7 @@
 #include "rs_addr_table.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
+#include "rs_spans.h"
 #include "rs_service.h"
 #include "rs_workers.h"
 
@@ -238,8 +239,21 @@ static void count_in_flight(rs_request *req)
     rs_gauge_add(active_requests, NULL, 1);
 }
 
-/* Metrics and access log for a request that was received; then frees it,
- * or keeps it for its connection's next request. */
+/* The request's SERVER span, when its trace was begun. */
+static void record_span(rs_request *req, int status)
+{
+    if (req->trace.trace_id[0] == '\0' || !rs_tracing_on())
+        return;
+    rs_server_span r = {
+        .method = req->method, .route = req->match.route != NULL ? req->route_label : NULL,
+        .path = req->path, .query = req->query, .host = rs_req_header(req, "host"),
+        .client_ip = req->client_ip, .status = status, .http10 = req->http10,
+    };
+    rs_spans_server(&req->trace, req->started, &r);
+}
+
+/* Metrics, access log and span for a request that was received; then
+ * frees it, or keeps it for its connection's next request. */
 static void end_request(rs_request *req)
 {
     if (req->counted) {
@@ -255,6 +269,7 @@ static void end_request(rs_request *req)
         rs_gauge_add(active_requests, NULL, -1);
         rs_log_request(req->trace.trace_id[0] ? req->trace.trace_id : NULL, method,
                        req->route_label, status, seconds * 1000.0);
+        record_span(req, status);
         atomic_fetch_sub(&req->server->in_flight, 1);
     }
     if (req->conn != NULL && req->conn->spare == NULL) {

@@ -4,6 +4,7 @@
 #include "rs_mongo.h"
 
 #include "rs_log.h"
+#include "rs_spans.h"
 
 #define SELECTION_TIMEOUT_MS 1000
 #define CONNECT_TIMEOUT_MS 1000
@@ -32,6 +33,9 @@ mongoc_client_pool_t *rs_mongo_pool_new(const char *url, const char *appname)
         mongoc_cleanup();
         return NULL;
     }
+    const mongoc_host_list_t *host = mongoc_uri_get_hosts(uri);
+    rs_spans_datastore("mongodb", host != NULL ? host->host : NULL, host != NULL ? host->port : 0,
+                       mongoc_uri_get_database(uri));
     bson_error_t err;
     mongoc_client_pool_t *pool = mongoc_client_pool_new_with_error(uri, &err);
     mongoc_uri_destroy(uri);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rs_config.h"
+#include "rs_spans.h"
 #include "rs_log.h"
 #include "rs_monitor.h"
 
@@ -134,6 +135,7 @@ int rs_mysql_init(const char *default_url, int (*prepare)(MYSQL *db, void *ctx),
     my.user = url.user != NULL ? url.user : strdup("root");
     my.password = url.password != NULL ? url.password : strdup("");
     my.database = url.path;
+    rs_spans_datastore("mysql", my.host, (int)my.port, my.database);
     if (my.user == NULL || my.password == NULL) {
         fprintf(stderr, "out of memory\n");
         exit(1);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rs_config.h"
+#include "rs_spans.h"
 #include "rs_log.h"
 #include "rs_monitor.h"
 
@@ -97,6 +98,9 @@ int rs_redis_init(void)
     redis.port = url.port;
     redis.password = url.password;
     redis.db = (int)db;
+    char db_name[24];
+    snprintf(db_name, sizeof db_name, "%ld", db);
+    rs_spans_datastore("redis", redis.host, redis.port, db_name);
     free(url.user);
     free(url.path);
     long timeout_ms = rs_config_int("REDIS_TIMEOUT_MS", 1000, 10, 60000);

@@ -21,6 +21,9 @@
 #include "rs_json.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
+#include "rs_otlp.h"
+#include "rs_spans.h"
+#include "rs_trace.h"
 
 #define MAX_DEPENDENCIES 8
 #define MAX_ROUTES 60
@@ -113,6 +116,7 @@ void rs_service_init(const char *name)
         rs_log(RS_ERROR, "cannot initialise the HTTP client");
         exit(1);
     }
+    rs_trace_init(name);
 }
 
 void rs_service_handlers_never_block(void)
@@ -150,10 +154,16 @@ bool rs_service_ready(void)
     return !atomic_load(&service.stopping) && check_dependencies(NULL);
 }
 
-void rs_db_observe(const char *system, const char *operation, double started)
+void rs_db_measure(const char *system, const char *operation, double started)
 {
     const char *labels[] = {system, operation};
     rs_histogram_observe(service.db_duration, labels, rs_now() - started);
+}
+
+void rs_db_observe(const char *system, const char *operation, double started)
+{
+    rs_db_measure(system, operation, started);
+    rs_spans_db(system, operation, started);
 }
 
 /* ---- built-in routes ---- */
@@ -177,6 +187,7 @@ static void get_ready(rs_request *req)
 static void get_metrics(rs_request *req)
 {
     check_dependencies(NULL);
+    rs_otlp_publish_metrics();
     size_t len;
     char *text = rs_metrics_render(&len);
     if (text == NULL) {
@@ -286,6 +297,7 @@ int rs_service_run(const rs_route *routes, size_t nroutes)
     drain(server);
     rs_server_stop(server);
     rs_router_free(router);
+    rs_trace_shutdown();
     rs_log(RS_INFO, "%s stopped", service.name);
     return 0;
 }

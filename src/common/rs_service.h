@@ -3,8 +3,8 @@
  *
  * rs_service_init reads the common settings (PORT, BIND, THREADS,
  * IO_THREADS, MAX_CONNECTIONS, MAX_CONNECTIONS_PER_CLIENT, IDLE_TIMEOUT_S,
- * HEADER_TIMEOUT_S, SHUTDOWN_GRACE_MS), starts logging and
- * the standard metrics, and blocks SIGTERM and SIGINT in every thread the
+ * HEADER_TIMEOUT_S, SHUTDOWN_GRACE_MS), starts logging,
+ * the standard metrics and tracing (the OTEL_* settings, rs_trace.h), and blocks SIGTERM and SIGINT in every thread the
  * service will start (call it first, before any thread exists). rs_service_depend declares a datastore or peer that
  * /ready checks and that db_up{system} reports. rs_service_run serves the
  * route table until SIGTERM or SIGINT, then: readiness goes false, the
@@ -37,7 +37,10 @@ int  rs_service_run(const rs_route *routes, size_t nroutes);
 
 /* Seconds since an arbitrary fixed point (CLOCK_MONOTONIC). */
 double rs_now(void);
-/* Records one datastore operation in db_client_operation_duration_seconds. */
+/* Records one datastore operation in db_client_operation_duration_seconds,
+ * and its span (a child of the current trace, rs_spans.h). */
 void   rs_db_observe(const char *system, const char *operation, double started);
+/* The metric alone, for an operation that records a span of its own. */
+void   rs_db_measure(const char *system, const char *operation, double started);
 
 #endif

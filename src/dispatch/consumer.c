@@ -39,6 +39,7 @@ typedef struct delivery {
     bool             again;         /* to be requeued, not acked */
     bool             has_traceparent;
     char             traceparent[RS_TRACEPARENT_LEN + 1];
+    char             message_id[64];    /* "" when none (or too long) */
     size_t           len;
     char             body[];
 } delivery;
@@ -76,7 +77,7 @@ static void process(void *job)
 {
     delivery *d = job;
     d->again = !orders_process(d->body, d->len, d->has_traceparent ? d->traceparent : NULL,
-                               d->redelivered);
+                               d->message_id[0] ? d->message_id : NULL, d->redelivered);
     pthread_mutex_lock(&consumer.lock);
     d->next = consumer.done;
     consumer.done = d;
@@ -168,6 +169,16 @@ static bool find_traceparent(const amqp_basic_properties_t *p, char out[RS_TRACE
     return false;
 }
 
+/* The message's message-id property, "" when it has none that fits. */
+static void copy_message_id(const amqp_basic_properties_t *p, char out[64])
+{
+    out[0] = '\0';
+    if ((p->_flags & AMQP_BASIC_MESSAGE_ID_FLAG) && p->message_id.len < 64) {
+        memcpy(out, p->message_id.bytes, p->message_id.len);
+        out[p->message_id.len] = '\0';
+    }
+}
+
 /* Hands a delivery to the workers; -1 when it cannot (out of memory), and
  * it then stays unacked until the connection is dropped and it is
  * redelivered. */
@@ -185,6 +196,7 @@ static int hand_over(const amqp_envelope_t *env)
     d->redelivered = env->redelivered != 0;
     d->again = false;
     d->has_traceparent = find_traceparent(&env->message.properties, d->traceparent);
+    copy_message_id(&env->message.properties, d->message_id);
     d->len = len;
     if (len > 0)
         memcpy(d->body, env->message.body.bytes, len);

@@ -15,11 +15,13 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "rs_amqp.h"
 #include "rs_config.h"
 #include "rs_json.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
 #include "rs_service.h"
+#include "rs_spans.h"
 #include "rs_trace.h"
 #include "rs_valid.h"
 
@@ -95,8 +97,9 @@ static const char *order_id(const json_t *order)
     return id;
 }
 
-/* Ends what orders_process measures. */
-static void done(double started, bool counted, bool failed)
+/* Ends what orders_process measures, and its span. */
+static void done(rs_trace *trace, double started, const char *message_id, bool counted,
+                 bool failed)
 {
     if (counted) {
         rs_counter_add(orders.processed, NULL, 1);
@@ -105,6 +108,7 @@ static void done(double started, bool counted, bool failed)
         rs_histogram_observe(orders.duration, NULL, rs_now() - started);
     }
     rs_gauge_add(orders.in_flight, NULL, -1);
+    rs_spans_process(trace, started, RS_AMQP_QUEUE, message_id, failed);
     rs_trace_set_current(NULL);
 }
 
@@ -125,7 +129,8 @@ static bool later(const char *id)
     return false;
 }
 
-bool orders_process(const char *body, size_t len, const char *traceparent, bool redelivered)
+bool orders_process(const char *body, size_t len, const char *traceparent,
+                    const char *message_id, bool redelivered)
 {
     rs_trace trace;
     rs_trace_begin(&trace, traceparent);
@@ -161,6 +166,6 @@ bool orders_process(const char *body, size_t len, const char *traceparent, bool 
         }
     }
     json_decref(order);
-    done(started, counted, failed);
+    done(&trace, started, message_id, counted, failed);
     return finished;
 }

@@ -13,11 +13,13 @@
 void orders_init(void);
 
 /* Processes one message body (any bytes: a malformed one is logged and
- * counted as failed). traceparent: the message's header, or NULL. Safe to
- * call from many threads at once, and twice for one order, in one process
- * or in two: an order is dispatched and recorded once. true when the
- * message is done with (to be acked), false when it must come again (its
- * record could not be read or written: Redis is out). */
-bool orders_process(const char *body, size_t len, const char *traceparent, bool redelivered);
+ * counted as failed), as a CONSUMER span of the trace the message carries.
+ * traceparent: the message's header, or NULL; message_id: its message id,
+ * or NULL. Safe to call from many threads at once, and twice for one
+ * order, in one process or in two: an order is dispatched and recorded
+ * once. true when the message is done with (to be acked), false when it
+ * must come again (its record could not be read or written: Redis is out). */
+bool orders_process(const char *body, size_t len, const char *traceparent,
+                    const char *message_id, bool redelivered);
 
 #endif

@@ -62,7 +62,9 @@ void get_uniqueid(rs_request *req)
 void check_user(rs_request *req)
 {
     user_record u = {0};
+    double started = rs_now();
     users_status st = store->ops->find(store, rs_req_param(req, "id"), &u);
+    rs_db_observe(store->ops->system, "find", started);
     user_record_free(&u);
     if (st == USERS_OK)
         rs_reply_text(req, 200, "OK");
@@ -75,7 +77,9 @@ void check_user(rs_request *req)
 void list_users(rs_request *req)
 {
     rs_buf out = RS_BUF_INIT;
+    double started = rs_now();
     users_status st = store->ops->list(store, &out);
+    rs_db_observe(store->ops->system, "list", started);
     if (st != USERS_OK || out.failed) {
         rs_buf_free(&out);
         reply_unavailable(req);
@@ -258,8 +262,10 @@ void add_order(rs_request *req)
     } else if (rs_json_dump(cart, &cart_json) != 0 || cart_json.failed) {
         rs_reply_error(req, 500, "out of memory");
     } else {
+        double started = rs_now();
         users_status st = store->ops->add_order(store, rs_req_param(req, "id"), orderid,
                                                 cart_json.data);
+        rs_db_observe(store->ops->system, "add_order", started);
         if (st == USERS_OK)
             rs_reply_text(req, 200, "OK");
         else if (st == USERS_NOT_FOUND)
@@ -275,7 +281,9 @@ void get_history(rs_request *req)
 {
     const char *name = rs_req_param(req, "id");
     rs_buf orders = RS_BUF_INIT;
+    double started = rs_now();
     users_status st = store->ops->history(store, name, &orders);
+    rs_db_observe(store->ops->system, "history", started);
     if (st == USERS_OK && !orders.failed) {
         json_t *history = json_loadb(orders.data, orders.len, 0, NULL);
         rs_reply_json(req, 200, json_pack("{s:s,s:o}", "name", name, "history", history));

@@ -1,8 +1,9 @@
 /*
  * test_trace.c - unit tests for rs_trace: parsing W3C traceparent
  * headers (valid and malformed), beginning a trace with or without an
- * incoming header, formatting and its round trip, and the per-thread
- * current trace.
+ * incoming header, formatting and its round trip, the per-thread
+ * current trace, child spans of outgoing calls, and the sampler (names,
+ * ratios, parent-based decisions, and rs_trace_begin following it).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -279,6 +280,158 @@ static void test_current_is_per_thread(void **state)
     assert_null(rs_trace_current());
 }
 
+/* ---- child spans of calls ---- */
+
+static void test_child_keeps_trace_and_flags(void **state)
+{
+    (void)state;
+    rs_trace parent, child;
+    assert_true(rs_trace_parse(VALID, &parent));
+    strcpy(parent.span_id, "1111111111111111");
+    rs_trace_child(&parent, &child);
+    assert_string_equal(child.trace_id, TRACE_ID);
+    assert_string_equal(child.parent_id, "1111111111111111");
+    assert_true(is_lower_hex(child.span_id, 16));
+    assert_string_not_equal(child.span_id, parent.span_id);
+    assert_int_equal(child.flags, 1);
+}
+
+static void test_call_span_of_given_traceparent(void **state)
+{
+    (void)state;
+    rs_trace child;
+    char out[RS_TRACEPARENT_LEN + 1];
+    assert_true(rs_trace_call_span(VALID, &child));
+    assert_string_equal(child.trace_id, TRACE_ID);
+    assert_string_equal(child.parent_id, SPAN_ID);   /* the header's span is the parent */
+    rs_trace_format(&child, out);
+    assert_memory_equal(out, "00-" TRACE_ID "-", 36);
+    assert_string_not_equal(out + 36, SPAN_ID "-01");
+    assert_false(rs_trace_call_span("garbage", &child));
+}
+
+static void test_call_span_of_current_trace(void **state)
+{
+    (void)state;
+    rs_trace t, child;
+    rs_trace_set_current(NULL);
+    assert_false(rs_trace_call_span(NULL, &child));
+    rs_trace_begin(&t, VALID);
+    rs_trace_set_current(&t);
+    assert_true(rs_trace_call_span(NULL, &child));
+    assert_string_equal(child.trace_id, TRACE_ID);
+    assert_string_equal(child.parent_id, t.span_id);
+    rs_trace_set_current(NULL);
+}
+
+/* ---- sampler ---- */
+
+static void test_sampler_names(void **state)
+{
+    (void)state;
+    rs_sampler s;
+    assert_int_equal(rs_sampler_parse("always_on", NULL, &s), 0);
+    assert_false(s.parent_based);
+    assert_int_equal(s.root, RS_SAMPLE_ON);
+    assert_int_equal(rs_sampler_parse("always_off", NULL, &s), 0);
+    assert_int_equal(s.root, RS_SAMPLE_OFF);
+    assert_int_equal(rs_sampler_parse("parentbased_always_off", NULL, &s), 0);
+    assert_true(s.parent_based);
+    assert_int_equal(s.root, RS_SAMPLE_OFF);
+    assert_int_equal(rs_sampler_parse("traceidratio", NULL, &s), 0);
+    assert_true(s.ratio == 1.0);
+    assert_int_equal(rs_sampler_parse("parentbased_traceidratio", "0.25", &s), 0);
+    assert_true(s.parent_based);
+    assert_int_equal(s.root, RS_SAMPLE_RATIO);
+    assert_true(s.ratio == 0.25);
+    assert_int_equal(rs_sampler_parse("parentbased_always_on", "ignored", &s), 0);
+}
+
+static void test_sampler_rejects(void **state)
+{
+    (void)state;
+    rs_sampler s = {true, RS_SAMPLE_ON, 1.0};
+    assert_int_equal(rs_sampler_parse("sometimes", NULL, &s), -1);
+    assert_int_equal(rs_sampler_parse("ALWAYS_ON", NULL, &s), -1);
+    assert_int_equal(rs_sampler_parse("traceidratio", "1.5", &s), -1);
+    assert_int_equal(rs_sampler_parse("traceidratio", "-0.1", &s), -1);
+    assert_int_equal(rs_sampler_parse("traceidratio", "half", &s), -1);
+    assert_int_equal(rs_sampler_parse("traceidratio", "0.5x", &s), -1);
+    assert_int_equal(rs_sampler_parse("traceidratio", "nan", &s), -1);
+    assert_true(s.parent_based && s.root == RS_SAMPLE_ON);   /* untouched */
+}
+
+static void test_sampler_parent_based_follows_parent(void **state)
+{
+    (void)state;
+    rs_sampler off, on;
+    rs_trace sampled, unsampled;
+    assert_int_equal(rs_sampler_parse("parentbased_always_off", NULL, &off), 0);
+    assert_int_equal(rs_sampler_parse("parentbased_always_on", NULL, &on), 0);
+    assert_true(rs_trace_parse(VALID, &sampled));
+    assert_true(rs_trace_parse("00-" TRACE_ID "-" SPAN_ID "-00", &unsampled));
+    assert_true(rs_sampler_decide(&off, &sampled, TRACE_ID));
+    assert_false(rs_sampler_decide(&on, &unsampled, TRACE_ID));
+    assert_false(rs_sampler_decide(&off, NULL, TRACE_ID));
+    assert_true(rs_sampler_decide(&on, NULL, TRACE_ID));
+    rs_sampler always_on;
+    assert_int_equal(rs_sampler_parse("always_on", NULL, &always_on), 0);
+    assert_true(rs_sampler_decide(&always_on, &unsampled, TRACE_ID));   /* not parent-based */
+}
+
+static void test_sampler_ratio(void **state)
+{
+    (void)state;
+    rs_sampler none, all, half;
+    assert_int_equal(rs_sampler_parse("traceidratio", "0", &none), 0);
+    assert_int_equal(rs_sampler_parse("traceidratio", "1", &all), 0);
+    assert_int_equal(rs_sampler_parse("traceidratio", "0.5", &half), 0);
+    /* the last 14 hex digits decide: below half of 2^56, or not */
+    const char *low = "ffffffffffffffffff00000000000001";
+    const char *high = "00000000000000000080000000000000";
+    assert_false(rs_sampler_decide(&none, NULL, low));
+    assert_true(rs_sampler_decide(&all, NULL, high));
+    assert_true(rs_sampler_decide(&all, NULL, "000000000000000000ffffffffffffff"));
+    assert_true(rs_sampler_decide(&half, NULL, low));
+    assert_false(rs_sampler_decide(&half, NULL, high));
+    /* many new traces: about half are sampled, and the answer is stable */
+    int sampled = 0;
+    for (int i = 0; i < 4000; i++) {
+        rs_trace t;
+        rs_trace_begin(&t, NULL);
+        bool yes = rs_sampler_decide(&half, NULL, t.trace_id);
+        assert_true(yes == rs_sampler_decide(&half, NULL, t.trace_id));
+        sampled += yes;
+    }
+    assert_in_range(sampled, 1700, 2300);
+}
+
+static void test_begin_follows_the_sampler(void **state)
+{
+    (void)state;
+    rs_sampler s;
+    rs_trace t;
+    assert_int_equal(rs_sampler_parse("always_off", NULL, &s), 0);
+    rs_trace_use_sampler(&s);
+    rs_trace_begin(&t, VALID);
+    assert_int_equal(t.flags, 0);
+    assert_string_equal(t.trace_id, TRACE_ID);   /* the trace goes on, unsampled */
+    rs_trace_begin(&t, NULL);
+    assert_int_equal(t.flags, 0);
+    assert_int_equal(rs_sampler_parse("parentbased_always_off", NULL, &s), 0);
+    rs_trace_use_sampler(&s);
+    rs_trace_begin(&t, "00-" TRACE_ID "-" SPAN_ID "-03");
+    assert_int_equal(t.flags, 3);   /* the other flags are passed on */
+    rs_trace_begin(&t, NULL);
+    assert_int_equal(t.flags, 0);
+    assert_int_equal(rs_sampler_parse("parentbased_always_on", NULL, &s), 0);
+    rs_trace_use_sampler(&s);
+    rs_trace_begin(&t, "00-" TRACE_ID "-" SPAN_ID "-00");
+    assert_int_equal(t.flags, 0);
+    rs_trace_begin(&t, NULL);
+    assert_int_equal(t.flags, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +451,14 @@ int main(void)
         cmocka_unit_test(test_format_round_trip),
         cmocka_unit_test(test_format_round_trip_new_trace),
         cmocka_unit_test(test_current_is_per_thread),
+        cmocka_unit_test(test_child_keeps_trace_and_flags),
+        cmocka_unit_test(test_call_span_of_given_traceparent),
+        cmocka_unit_test(test_call_span_of_current_trace),
+        cmocka_unit_test(test_sampler_names),
+        cmocka_unit_test(test_sampler_rejects),
+        cmocka_unit_test(test_sampler_parent_based_follows_parent),
+        cmocka_unit_test(test_sampler_ratio),
+        cmocka_unit_test(test_begin_follows_the_sampler),
     };
     return cmocka_run_group_tests_name("trace", tests, NULL, NULL);
 }
