@@ -13,8 +13,10 @@ const run = promisify(execFile);
 // p95 during the stress at most SLOWDOWN times their p95 before it (the
 // same run, so the same machine and its other load), never above
 // CATALOGUE_CAP_MS (FLOOR_MS of slack when the baseline is tiny). And the
-// whole load: no second's p95 above LOAD_P95_MS (nothing piles up).
-const SLOWDOWN = 3;
+// whole load: no second's p95 above LOAD_P95_MS (nothing piles up). Two
+// workers at the catalogue's priority leave it a third of its core, so
+// its queueing latencies may grow some three times; five is the bound.
+const SLOWDOWN = 5;
 const FLOOR_MS = 100;
 const CATALOGUE_CAP_MS = 1000;
 const LOAD_P95_MS = 2000;
