@@ -12,6 +12,7 @@ export function textReport(results) {
   for (const r of results) {
     lines.push(`${mark(r.passed)} ${r.name}: ${r.title}`);
     if (r.error) lines.push(`    could not run: ${r.error}`);
+    if (r.repeated) lines.push(`    run twice: the first time the steady state did not hold before the fault (${r.repeated})`);
     for (const h of r.hypothesis) lines.push(`    hypothesis: ${h}`);
     for (const c of r.checks) lines.push(`    ${mark(c.ok)} ${c.name}: ${c.detail}`);
     if (r.doc) {
@@ -67,6 +68,7 @@ ${chart('journeys in flight', series('active'), windows, 'journeys', '#3b8b5a')}
   return `<section><h2 class="${r.passed ? 'ok' : 'bad'}">${mark(r.passed)} ${escape(r.name)}: ${escape(r.title)}</h2>
 <p class="h">Hypothesis:</p><ul>${r.hypothesis.map((h) => `<li>${escape(h)}</li>`).join('')}</ul>
 ${r.error ? `<p class="bad">could not run: ${escape(r.error)}</p>` : ''}
+${r.repeated ? `<p>Run twice: the first time the steady state did not hold before the fault (${escape(r.repeated)}).</p>` : ''}
 <ul class="checks">${checks}</ul>${charts}</section>`;
 }
 

@@ -1,6 +1,7 @@
 // verdict.test.mjs - the chaos experiments' verdicts on made-up
 // observations (no shop): a run whose hypothesis held passes, the same run
-// with a failure in the fault's window fails, and `node chaos/run.mjs
+// with a failure in the fault's window fails, one failing before the fault
+// is told apart, and `node chaos/run.mjs
 // --judge` exits 0 and 1 for them; the datastore checks tell a fast 503
 // from a slow or wrong answer, and count recovery from the store's return.
 import { test } from 'node:test';
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { EXPERIMENTS, judge } from '../../chaos/run.mjs';
+import { EXPERIMENTS, judge, steadyBefore } from '../../chaos/run.mjs';
 import { failedFast, noOrderLost, recoveryMs, secondsWithin } from '../../chaos/lib/verdict.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -48,8 +49,8 @@ function probes(routes, from, to, answer) {
   return list;
 }
 
-function killObservation({ errorsInFault = 0, backMs = 1500 } = {}) {
-  const doc = loadDoc(20, errorsInFault ? { 11: errorsInFault } : {});
+function killObservation({ errorsInFault = 0, backMs = 1500, errorsBefore = 0 } = {}) {
+  const doc = loadDoc(20, { ...(errorsBefore ? { 5: errorsBefore } : {}), ...(errorsInFault ? { 11: errorsInFault } : {}) });
   return {
     name: 'kill-replica', doc, trafficStart: T0 + 1000, trafficEnd: T0 + 20000,
     samples: probes(['catalogue', 'cart'], T0 + 1000, T0 + 20000, () => ({ status: 200, ms: 3 })),
@@ -65,6 +66,12 @@ test('kill-replica: a clean run holds; errors in the fault\'s window or a late r
   assert.equal(failed.passed, false);
   assert.ok(failed.checks.some((c) => !c.ok && /0 failed requests/.test(c.name)));
   assert.equal(judge(exp, killObservation({ backMs: 9000 })).passed, false);
+});
+
+test('a run whose steady state failed before the fault is told apart (to be run again)', () => {
+  assert.equal(steadyBefore(killObservation()), null);
+  assert.equal(steadyBefore(killObservation({ errorsInFault: 2 })), null);
+  assert.match(steadyBefore(killObservation({ errorsBefore: 2 })), /2 errors in/);
 });
 
 test('node chaos/run.mjs --judge exits 0 when the hypothesis held, 1 when it failed', async () => {
