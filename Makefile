@@ -13,6 +13,8 @@
 #   make images       one podman image per service and one for rs-load, and their sizes
 #   make deploy-smoke the dev overlay's workloads as pods under podman, and a shopper's journey
 #   make run          the whole shop on this machine (REPLICAS=2 for two of each)
+#   make chaos        the chaos experiments against a shop of their own, with
+#                     verdicts (chaos/run.mjs); CHAOS=name for one, QUICK=1 shorter
 #   make stop | status | logs [SERVICE=cart]
 
 SANITIZE ?= 0
@@ -28,7 +30,7 @@ BUILD_DIR := build
 CMAKE_FLAGS :=
 endif
 
-.PHONY: all build deps test deploy-check helm-template images deploy-smoke unit api bench run stop status logs clean
+.PHONY: all build deps test deploy-check helm-template images deploy-smoke unit api bench chaos run stop status logs clean
 
 all: build
 
@@ -85,6 +87,11 @@ else ifeq ($(BENCH),peak)
 else
 	@BUILD_DIR=$(BUILD_DIR) bench/run $(BENCH)
 endif
+
+chaos:
+	@scripts/install-deps
+	@$(MAKE) --no-print-directory build
+	@BUILD_DIR=$(BUILD_DIR) CHAOS=$(CHAOS) CHAOS_QUICK=$(QUICK) node chaos/run.mjs
 
 run:
 	@BUILD_DIR=$(BUILD_DIR) REPLICAS=$(REPLICAS) scripts/stack run

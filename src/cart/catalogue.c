@@ -12,12 +12,13 @@
 #include "rs_config.h"
 #include "rs_json.h"
 #include "rs_log.h"
+#include "rs_peer.h"
 
-static const char *catalogue_url;
+static rs_peer *catalogue;
 
 void catalogue_init(void)
 {
-    catalogue_url = rs_config_url("CATALOGUE_URL", "http", "http://catalogue:8080");
+    catalogue = rs_peer_config("CATALOGUE_URL", "http://catalogue:8080");
 }
 
 static product_status parse_product(const rs_buf *body, product *out)
@@ -42,12 +43,12 @@ static product_status parse_product(const rs_buf *body, product *out)
 
 product_status catalogue_lookup(const char *sku, product *out)
 {
-    char url[512];
-    snprintf(url, sizeof url, "%s/product/%s", catalogue_url, sku);   /* sku is [A-Za-z0-9._-] */
-    rs_client_request rq = {.peer = "catalogue", .method = "GET", .url = url};
+    char path[256];
+    snprintf(path, sizeof path, "/product/%s", sku);   /* sku is [A-Za-z0-9._-] */
+    rs_client_request rq = {.peer = "catalogue", .method = "GET"};
     rs_client_response rs = {.body = RS_BUF_INIT};
     product_status st = PRODUCT_UNAVAILABLE;
-    if (rs_client_call(&rq, &rs) == RS_CLIENT_OK) {
+    if (rs_peer_call(catalogue, path, &rq, &rs) == RS_CLIENT_OK) {
         if (rs.status == 200)
             st = parse_product(&rs.body, out);
         else if (rs.status == 404)

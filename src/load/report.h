@@ -8,7 +8,8 @@
  *
  *   {
  *     "tool": "rs-load", "version": 1,
- *     "started": "2026-11-25T09:40:00Z",        UTC, when the load began
+ *     "started": "2026-11-25T09:40:00.125Z",    UTC, when the load began (the
+ *                                                timeline's second 0 begins then)
  *     "target": "http://127.0.0.1:8080",
  *     "scenario": "browse",                      browse|checkout|login|mix|get
  *     "model": "closed",                         closed (VUs) or open (rate)

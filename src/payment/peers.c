@@ -14,21 +14,22 @@
 #include "rs_config.h"
 #include "rs_json.h"
 #include "rs_log.h"
+#include "rs_peer.h"
 #include "rs_service.h"
 
 #define PEER_TIMEOUT_MS 2000    /* one call to user or cart, at most */
 
 static struct {
-    const char *user_url;
-    const char *cart_url;
+    rs_peer    *user;
+    rs_peer    *cart;
     const char *gateway;        /* NULL: no gateway call */
     long        gateway_timeout_ms;
 } peers;
 
 void peers_init(void)
 {
-    peers.user_url = rs_config_url("USER_URL", "http", "http://user:8080");
-    peers.cart_url = rs_config_url("CART_URL", "http", "http://cart:8080");
+    peers.user = rs_peer_config("USER_URL", "http://user:8080");
+    peers.cart = rs_peer_config("CART_URL", "http://cart:8080");
     peers.gateway = rs_config_str("PAYMENT_GATEWAY", NULL);
     if (peers.gateway != NULL && rs_parse_url_scheme(peers.gateway, "http") != 0 &&
         rs_parse_url_scheme(peers.gateway, "https") != 0) {
@@ -54,11 +55,12 @@ typedef struct call_spec {
     const char *what;           /* names it in the log (never the URL, which
                                    for a gateway may hold a secret) */
     const char *method;
-    const char *url;
+    const char *url;            /* a path on `to`, or (to NULL) a whole URL */
     const rs_buf *body;
     const char *const *headers;
     size_t      nheaders;
     long        timeout_ms;
+    rs_peer    *to;             /* the peer service, or NULL */
 } call_spec;
 
 /* One call; the answer's status, or -1 when no answer came. out (may be
@@ -76,7 +78,7 @@ static long call(const call_spec *c, rs_client_response *out)
         .timeout_ms = c->timeout_ms, .headers = c->headers, .nheaders = c->nheaders,
     };
     rs_client_response rs = {.body = RS_BUF_INIT};
-    rs_client_result r = rs_client_call(&rq, &rs);
+    rs_client_result r = c->to != NULL ? rs_peer_call(c->to, c->url, &rq, &rs) : rs_client_call(&rq, &rs);
     long status = r == RS_CLIENT_OK ? rs.status : -1;
     if (r != RS_CLIENT_OK)
         rs_log(RS_WARN, "%s: %s %s: %s", c->peer, c->method, c->what,
@@ -93,9 +95,9 @@ user_kind peers_check_user(const char *id, double deadline)
 {
     rs_buf url = RS_BUF_INIT;
     long status = -1;
-    if (rs_buf_printf(&url, "%s/check/%s", peers.user_url, id) == 0) {
+    if (rs_buf_printf(&url, "/check/%s", id) == 0) {
         call_spec c = {"user", "/check", "GET", url.data, NULL, NULL, 0,
-                       timeout_before(deadline, PEER_TIMEOUT_MS)};
+                       timeout_before(deadline, PEER_TIMEOUT_MS), peers.user};
         status = call(&c, NULL);
     }
     rs_buf_free(&url);
@@ -116,9 +118,9 @@ peer_status peers_get_cart(const char *id, json_t **cart, char etag[PEERS_ETAG_M
     long status = -1;
     *cart = NULL;
     etag[0] = '\0';
-    if (rs_buf_printf(&url, "%s/cart/%s", peers.cart_url, id) == 0) {
+    if (rs_buf_printf(&url, "/cart/%s", id) == 0) {
         call_spec c = {"cart", "/cart", "GET", url.data, NULL, NULL, 0,
-                       timeout_before(deadline, PEER_TIMEOUT_MS)};
+                       timeout_before(deadline, PEER_TIMEOUT_MS), peers.cart};
         status = call(&c, &rs);
     }
     rs_buf_free(&url);
@@ -148,7 +150,7 @@ bool peers_charge(const char *orderid, double deadline)
     snprintf(key, sizeof key, "Idempotency-Key: %s", orderid);
     const char *headers[] = {key};
     call_spec c = {"gateway", "charge", "GET", peers.gateway, NULL, headers, 1,
-                   timeout_before(deadline, peers.gateway_timeout_ms)};
+                   timeout_before(deadline, peers.gateway_timeout_ms), NULL};
     long status = call(&c, NULL);
     if (status >= 200 && status < 300)
         return true;
@@ -163,9 +165,9 @@ bool peers_record_order(const char *id, const char *orderid, json_t *cart, doubl
     json_t *order = json_pack("{s:s,s:O}", "orderid", orderid, "cart", cart);
     long status = -1;
     if (order != NULL && rs_json_dump(order, &body) == 0 && !body.failed &&
-        rs_buf_printf(&url, "%s/order/%s", peers.user_url, id) == 0) {
+        rs_buf_printf(&url, "/order/%s", id) == 0) {
         call_spec c = {"user", "/order", "POST", url.data, &body, NULL, 0,
-                       timeout_before(deadline, PEER_TIMEOUT_MS)};
+                       timeout_before(deadline, PEER_TIMEOUT_MS), peers.user};
         status = call(&c, NULL);
     } else {
         rs_log(RS_ERROR, "out of memory");
@@ -183,11 +185,11 @@ bool peers_delete_cart(const char *id, const char *token, double deadline)
     rs_buf url = RS_BUF_INIT;
     long status = -1;
     int made = token[0] != '\0'
-             ? rs_buf_printf(&url, "%s/cart/%s?token=%s", peers.cart_url, id, token)
-             : rs_buf_printf(&url, "%s/cart/%s", peers.cart_url, id);
+             ? rs_buf_printf(&url, "/cart/%s?token=%s", id, token)
+             : rs_buf_printf(&url, "/cart/%s", id);
     if (made == 0) {
         call_spec c = {"cart", "/cart", "DELETE", url.data, NULL, NULL, 0,
-                       timeout_before(deadline, PEER_TIMEOUT_MS)};
+                       timeout_before(deadline, PEER_TIMEOUT_MS), peers.cart};
         status = call(&c, NULL);
     }
     rs_buf_free(&url);

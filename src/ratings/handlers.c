@@ -9,12 +9,13 @@
 #include "rs_client.h"
 #include "rs_config.h"
 #include "rs_mysql.h"
+#include "rs_peer.h"
 
-static const char *catalogue_url;
+static rs_peer *catalogue;
 
 void ratings_handlers_init(void)
 {
-    catalogue_url = rs_config_url("CATALOGUE_URL", "http", "http://catalogue:8080");
+    catalogue = rs_peer_config("CATALOGUE_URL", "http://catalogue:8080");
 }
 
 void get_health(rs_request *req)
@@ -39,12 +40,12 @@ typedef enum { SKU_KNOWN, SKU_UNKNOWN, SKU_UNCHECKED } sku_check;
  * answer, leaves it unchecked). */
 static sku_check check_sku(const char *sku)
 {
-    char url[512];
-    snprintf(url, sizeof url, "%s/product/%s", catalogue_url, sku);   /* sku is [A-Za-z0-9._-] */
-    rs_client_request rq = {.peer = "catalogue", .method = "GET", .url = url};
+    char path[256];
+    snprintf(path, sizeof path, "/product/%s", sku);   /* sku is [A-Za-z0-9._-] */
+    rs_client_request rq = {.peer = "catalogue", .method = "GET"};
     rs_client_response rs = {.body = RS_BUF_INIT};
     sku_check result = SKU_UNCHECKED;
-    if (rs_client_call(&rq, &rs) == RS_CLIENT_OK)
+    if (rs_peer_call(catalogue, path, &rq, &rs) == RS_CLIENT_OK)
         result = rs.status == 200 ? SKU_KNOWN : rs.status == 404 ? SKU_UNKNOWN : SKU_UNCHECKED;
     rs_buf_free(&rs.body);
     return result;

@@ -16,6 +16,7 @@
 #include "rs_config.h"
 #include "rs_json.h"
 #include "rs_mysql.h"
+#include "rs_peer.h"
 #include "rs_service.h"
 #include "rs_valid.h"
 
@@ -23,11 +24,11 @@
 #define MATCH_LIMIT 10
 #define CITY_COLUMNS "uuid, code, city, name, region, latitude, longitude"
 
-static const char *cart_url;
+static rs_peer *cart;
 
 void shipping_handlers_init(void)
 {
-    cart_url = rs_config_url("CART_URL", "http", "http://cart:8080");
+    cart = rs_peer_config("CART_URL", "http://cart:8080");
 }
 
 static void reply_unavailable(rs_request *req)
@@ -207,12 +208,11 @@ void confirm_shipping(rs_request *req)
     json_decref(body);
     size_t len;
     const char *data = rs_req_body(req, &len);
-    char url[512];
-    snprintf(url, sizeof url, "%s/shipping/%s", cart_url, rs_req_param(req, "id"));
-    rs_client_request rq = {.peer = "cart", .method = "POST", .url = url,
-                            .body = data, .body_len = len};
+    char path[256];
+    snprintf(path, sizeof path, "/shipping/%s", rs_req_param(req, "id"));
+    rs_client_request rq = {.peer = "cart", .method = "POST", .body = data, .body_len = len};
     rs_client_response rs = {.body = RS_BUF_INIT};
-    rs_client_result result = rs_client_call(&rq, &rs);
+    rs_client_result result = rs_peer_call(cart, path, &rq, &rs);
     if (result == RS_CLIENT_OK && (rs.status == 200 || rs.status == 400 || rs.status == 404)) {
         size_t n;
         char *answer = rs_buf_steal(&rs.body, &n);

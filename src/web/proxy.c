@@ -164,11 +164,13 @@ static void on_answer(void *arg, rs_client_result result, rs_client_response *rs
 {
     passage *p = arg;
     rs_request *req = p->req;
-    if (result == RS_CLIENT_CONNECT) {
+    if (result == RS_CLIENT_CONNECT)
         upstream_refused(p->u, p->tried);
-        if (p->attempt < p->attempts && send_attempt(p) == 0)
-            return;
-    }
+    /* Refused, or the connection died without an answer (a replica killed
+     * under the request): an idempotent request goes to another replica. */
+    if ((result == RS_CLIENT_CONNECT || result == RS_CLIENT_ERROR) && p->attempt < p->attempts &&
+        send_attempt(p) == 0)
+        return;
     if (result == RS_CLIENT_OK) {
         count(p->service, "answered");
         p->hold = slow_down_wanted((int)rs->status, rs->kept[RS_KEPT_RETRY_AFTER][0] != '\0');

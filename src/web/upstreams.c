@@ -4,23 +4,16 @@
  */
 #include "upstreams.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "rs_config.h"
+#include "rs_peer.h"
 #include "rs_service.h"
 
-#define PASS_OVER_S 3.0
-
 struct upstream {
-    const char      *name;
-    const char      *setting;
-    int              naddrs;
-    char            *addrs[UPSTREAM_MAX_ADDRS];
-    _Atomic long long refused_until_ms[UPSTREAM_MAX_ADDRS];
-    atomic_uint      turn;
+    const char *name;
+    const char *setting;
+    rs_peer    *peer;
 };
 
 static upstream services[] = {
@@ -32,51 +25,20 @@ static upstream services[] = {
     {.name = "payment",   .setting = "PAYMENT_URL"},
 };
 
-static void bad_setting(const upstream *u, const char *value)
-{
-    fprintf(stderr, "configuration error: %s=\"%s\": expected one or more http:// URLs, "
-            "comma-separated (at most %d)\n", u->setting, value, UPSTREAM_MAX_ADDRS);
-    exit(RS_EXIT_CONFIG);
-}
-
-/* Splits the setting into addresses, each without a trailing '/'. */
-static void read_addresses(upstream *u)
-{
-    char def[64];
-    snprintf(def, sizeof def, "http://%s:8080", u->name);
-    const char *value = rs_config_str(u->setting, def);
-    char *copy = strdup(value);
-    if (copy == NULL)
-        exit(1);
-    char *save = NULL;
-    for (char *a = strtok_r(copy, ",", &save); a != NULL; a = strtok_r(NULL, ",", &save)) {
-        while (*a == ' ')
-            a++;
-        size_t n = strlen(a);
-        while (n > 0 && (a[n - 1] == '/' || a[n - 1] == ' '))
-            a[--n] = '\0';
-        if (u->naddrs == UPSTREAM_MAX_ADDRS || rs_parse_url_scheme(a, "http") != 0)
-            bad_setting(u, value);
-        if ((u->addrs[u->naddrs++] = strdup(a)) == NULL)
-            exit(1);
-    }
-    free(copy);
-    if (u->naddrs == 0)
-        bad_setting(u, value);
-}
-
 void upstreams_init(void)
 {
-    for (size_t i = 0; i < RS_ARRAY_LEN(services); i++)
-        read_addresses(&services[i]);
+    for (size_t i = 0; i < RS_ARRAY_LEN(services); i++) {
+        char def[64];
+        snprintf(def, sizeof def, "http://%s:8080", services[i].name);
+        services[i].peer = rs_peer_config(services[i].setting, def);
+    }
 }
 
 void upstreams_free(void)
 {
     for (size_t i = 0; i < RS_ARRAY_LEN(services); i++) {
-        for (int j = 0; j < services[i].naddrs; j++)
-            free(services[i].addrs[j]);
-        services[i].naddrs = 0;
+        rs_peer_free(services[i].peer);
+        services[i].peer = NULL;
     }
 }
 
@@ -90,39 +52,20 @@ upstream *upstream_find(const char *service)
 
 int upstream_count(const upstream *u)
 {
-    return u->naddrs;
+    return rs_peer_count(u->peer);
 }
 
 const char *upstream_address(const upstream *u, int i)
 {
-    return u->addrs[i];
-}
-
-static long long now_ms(void)
-{
-    return (long long)(rs_now() * 1000.0);
+    return rs_peer_address(u->peer, i);
 }
 
 int upstream_pick(upstream *u, int not)
 {
-    unsigned start = atomic_fetch_add(&u->turn, 1);
-    long long now = now_ms();
-    int fallback = -1;
-    for (int k = 0; k < u->naddrs; k++) {
-        int i = (int)((start + (unsigned)k) % (unsigned)u->naddrs);
-        if (i == not)
-            continue;
-        if (atomic_load(&u->refused_until_ms[i]) <= now)
-            return i;
-        if (fallback < 0)
-            fallback = i;
-    }
-    if (fallback >= 0)
-        return fallback;
-    return not >= 0 ? not : 0;
+    return rs_peer_pick(u->peer, not);
 }
 
 void upstream_refused(upstream *u, int i)
 {
-    atomic_store(&u->refused_until_ms[i], now_ms() + (long long)(PASS_OVER_S * 1000.0));
+    rs_peer_refused(u->peer, i);
 }

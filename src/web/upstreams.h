@@ -2,14 +2,12 @@
  * upstreams.h - where each service behind the gateway answers.
  *
  * <SERVICE>_URL holds one address or several, comma-separated
- * (CART_URL=http://127.0.0.1:8083,http://127.0.0.1:9083). Requests take
- * the addresses in turn; one that refused a connection is passed over for
- * a few seconds.
+ * (CART_URL=http://127.0.0.1:8083,http://127.0.0.1:9083): each service is
+ * an rs_peer. Requests take the addresses in turn; one that refused a
+ * connection is passed over for a few seconds.
  */
 #ifndef WEB_UPSTREAMS_H
 #define WEB_UPSTREAMS_H
-
-#define UPSTREAM_MAX_ADDRS 8
 
 typedef struct upstream upstream;
 

@@ -5,7 +5,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, call, halfClosedRequest, parseMetrics, removeDir, sleep, startService, tempDir } from './lib/service.mjs';
+import {
+  ROOT, binary, call, freePort, halfClosedRequest, parseMetrics, removeDir, runToExit, sleep, startService, tempDir,
+} from './lib/service.mjs';
 import { startRedis } from './lib/redis.mjs';
 
 const SEED = JSON.parse(readFileSync(path.join(ROOT, 'data/products.json'), 'utf8'));
@@ -305,6 +307,32 @@ describe('cart', () => {
       });
     }
     assert.equal((await call(cart, `/add/${id}/RB-PEBBLE-5/1`)).status, 200);
+  });
+
+  test('CATALOGUE_URL of two addresses: one refusing is passed over, every add lands', async () => {
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const twoCart = await startService('cart', {
+      REDIS_URL: redis.url, CATALOGUE_URL: `${dead},${catalogue.url}/`,
+    });
+    try {
+      const id = newId();
+      for (let i = 1; i <= 6; i++) {
+        const r = await call(twoCart, `/add/${id}/RB-PEBBLE-5/1`);
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        assert.equal(r.body.items[0].qty, i);
+      }
+    } finally {
+      await twoCart.stop();
+    }
+  });
+
+  test('a CATALOGUE_URL list with a bad address is a configuration error', async () => {
+    const r = await runToExit(binary('cart'), {
+      PATH: process.env.PATH, PORT: String(await freePort()), BIND: '127.0.0.1', REDIS_URL: redis.url,
+      CATALOGUE_URL: `${catalogue.url},ftp://127.0.0.1:1`,
+    });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /CATALOGUE_URL=.*expected one or more http:\/\/ URLs, comma-separated/);
   });
 
   test('Redis hung (SIGSTOP): a 503 was not applied; an add sent and not answered is 504 outcome unknown', async () => {

@@ -6,8 +6,8 @@
 // its timing from the schedule (no coordinated omission) and its dropped
 // journeys, SIGINT, thresholds and exit codes, the HTML report, stages,
 // browse and login checks, a rate ramped from 0, a timeline that adds up to the
-// totals, and a prompt end on SIGINT. Each run is short (1-2 s) and writes
-// --json.
+// totals and starts at "started" (to the millisecond), and a prompt end on
+// SIGINT. Each run is short (1-2 s) and writes --json.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -547,6 +547,18 @@ describe('rs-load', { concurrency: false }, () => {
     const sum = (key) => doc.timeline.reduce((a, s) => a + s[key], 0);
     assert.equal(sum('requests'), doc.totals.requests);
     assert.equal(sum('errors'), doc.totals.errors);
+  });
+
+  test('"started" gives the timeline\'s start to the millisecond: the first request falls in its second 0', async () => {
+    let first = 0;
+    const srv = await fake((req, res) => { first ||= Date.now(); ok(res); });
+    const before = Date.now();
+    const r = await rsLoad(['-s', 'get', '-u', '1', '-d', '1s', `${srv.url}/`]);
+    exited(r);
+    assert.match(r.doc.started, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const started = Date.parse(r.doc.started);
+    assert.ok(started >= before - 1 && started <= first, `started ${started}, spawned ${before}, first request ${first}`);
+    assert.ok(first - started < 1000 && r.doc.timeline[0].requests > 0);
   });
 
   test('after SIGINT, rs-load ends at once and its duration is the load\'s', async () => {

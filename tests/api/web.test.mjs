@@ -1,11 +1,12 @@
 // web.test.mjs - black-box tests of the web gateway: every /api/<service>/
 // prefix reaches that service (the classic shop's misrouting bug, caught
 // for good), requests and answers pass through whole, replicas are tried
-// in turn and a dead one passed over, end-to-end answer headers passed
-// back and hop-by-hop ones not, a "come back later" held back a while,
-// 502/504 when upstreams fail, calls to a slow service holding up no
-// other, and the storefront's files: MIME types, ETag/304, gzip, caching,
-// security headers, and no way out of the UI directory.
+// in turn, a dead one passed over and one dying under an idempotent request
+// replaced by the other, end-to-end answer headers passed back and
+// hop-by-hop ones not, a "come back later" held back a while, 502/504 when
+// upstreams fail, calls to a slow service holding up no other, and the
+// storefront's files: MIME types, ETag/304, gzip, caching, security
+// headers, and no way out of the UI directory.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -26,6 +27,10 @@ async function startEcho(name) {
     let body = '';
     req.on('data', (d) => { body += d; });
     req.on('end', () => {
+      if (req.url.startsWith('/die') && name.endsWith('-2')) {
+        req.socket.destroy();   // a second replica killed under the request
+        return;
+      }
       if (req.url.startsWith('/slow')) {
         setTimeout(() => res.end('late'), 3000);
         return;
@@ -253,6 +258,19 @@ describe('web gateway', () => {
     const names = new Set();
     for (let i = 0; i < 10; i++) names.add((await call(web, '/api/catalogue/products')).body.name);
     assert.deepEqual([...names].sort(), ['catalogue', 'catalogue-2']);
+  });
+
+  test('a replica dying under a request: an idempotent one goes to the other, a POST is 502', async () => {
+    const reached = spare.requests;
+    for (let i = 0; i < 10; i++) {
+      const r = await call(web, `/api/catalogue/die/${i}`);
+      assert.equal(r.status, 200, `GET ${i}`);
+      assert.equal(r.body.name, 'catalogue');
+    }
+    assert.ok(spare.requests - reached >= 4, `the dying replica had ${spare.requests - reached} of the GETs`);
+    const posts = [];
+    for (let i = 0; i < 6; i++) posts.push((await call(web, `/api/catalogue/die/${i}`, { method: 'POST', body: '{}' })).status);
+    assert.ok(posts.includes(502) && posts.every((s) => s === 200 || s === 502), `POST statuses ${posts}`);
   });
 
   test('a dead replica: idempotent requests go to the other, without errors', async () => {
