@@ -99,16 +99,31 @@ function upstreamEnv(web, service) {
   return found.every((s) => s?.name === service) ? found[0].env : null;
 }
 
+// Every answer that broke the spec, also when a test caught the error:
+// the test file's process then exits 1, naming them.
+const violations = [];
+process.on('exit', () => {
+  if (violations.length === 0) return;
+  process.stderr.write(`${violations.length} answers broke the API description:\n` +
+                       `${violations.slice(0, 20).join('\n')}\n`);
+  process.exitCode = 1;
+});
+
 // Throws when the answer is not one the spec describes for that route.
 export async function checkContract(svc, pathname, init = {}, res) {
   const sent = new URL(svc.url + pathname);   // as fetch sent it: dot segments resolved
   const req = { method: (init?.method ?? 'GET').toUpperCase(), path: sent.pathname + sent.search };
   const text = await res.clone().text();
   const answer = { status: res.status, headers: res.headers, text };
-  if (svc.name === 'web')
-    checkGatewayAnswer(req, answer, (service) => upstreamEnv(svc, service));
-  else
-    checkAnswer(serviceSpecFile(svc.name), req, answer, svc.env);
+  try {
+    if (svc.name === 'web')
+      checkGatewayAnswer(req, answer, (service) => upstreamEnv(svc, service));
+    else
+      checkAnswer(serviceSpecFile(svc.name), req, answer, svc.env);
+  } catch (e) {
+    violations.push(`${svc.name}: ${e.message}`);
+    throw e;
+  }
 }
 
 // Runs a binary to completion (for start-up failures): its exit code and output.
