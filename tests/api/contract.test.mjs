@@ -5,7 +5,8 @@
 // exactly the public routes of the services behind it, and the routes
 // marked x-internal are exactly the ones the gateway refuses; answers
 // through the gateway fit the spec; and the checker that every API test
-// runs (lib/contract.mjs) fails on a drifted answer or a drifted spec.
+// runs (lib/contract.mjs) fails on a drifted answer, a request body the
+// spec refuses that was taken, or a drifted spec.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -251,6 +252,15 @@ describe('the API description', () => {
       assert.throws(() => checkAnswer(file, { method: 'GET', path: '/product/a%20b' }, good),
                     /breaks the spec's schema/);
       assert.throws(() => checkAnswer(file, { method: 'POST', path: '/products' }, good), /405/);
+      // A request body the spec refuses, taken.
+      const ok = { status: 200, headers: new Headers({ 'content-type': 'text/plain; charset=utf-8' }), text: 'OK' };
+      const register = (body) => ({ method: 'POST', path: '/register', body });
+      const user = serviceSpecFile('user');
+      checkAnswer(user, register('{"name":"robbie","password":"secret1","email":"r@example.org"}'), ok);
+      for (const bad of ['{"name":"robbie","password":"short","email":"r@example.org"}', '{"name":"robbie"}', 'nope'])
+        assert.throws(() => checkAnswer(user, register(bad), ok), /request body breaks/, bad);
+      checkAnswer(user, register('{"name":"robbie"}'),
+        { status: 400, headers: new Headers({ 'content-type': 'application/json' }), text: '{"error":"insufficient data"}' });
     });
   });
 });

@@ -181,6 +181,23 @@ function checkOperation(c, item, method, req, res, params, head) {
   if (paramRefused !== null && res.status !== 400)
     return problem(`parameter ${paramRefused}="${params[paramRefused]}" breaks the spec's schema, ` +
                    'yet it was not refused with 400', req, res);
+  // A JSON body the spec refuses must have been refused with a 4xx.
+  const sentBody = op.value.requestBody &&
+    c.follow(op.url, `${op.pointer}/requestBody`, op.value.requestBody);
+  const bodySchema = sentBody?.value.content?.['application/json']?.schema;
+  if (bodySchema !== undefined && typeof req.body === 'string' && (res.status < 400 || res.status > 499)) {
+    let parsed, fits = true;
+    try {
+      parsed = JSON.parse(req.body);
+    } catch {
+      fits = false;
+    }
+    const v = c.validator(sentBody.url, `${sentBody.pointer}/content/${pointerToken('application/json')}/schema`);
+    if (fits && !v(parsed)) fits = false;
+    if (!fits)
+      return problem('the request body breaks the spec\'s schema, yet it was not refused with a 4xx',
+                     req, res, `${v.errors ? c.ajv.errorsText(v.errors) : 'not JSON'}\nbody: ${req.body.slice(0, 200)}`);
+  }
   const responses = op.value.responses ?? {};
   const key = String(res.status);
   if (!(key in responses)) return null;   // the caller decides (refusals, gateway)

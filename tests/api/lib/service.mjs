@@ -112,7 +112,8 @@ process.on('exit', () => {
 // Throws when the answer is not one the spec describes for that route.
 export async function checkContract(svc, pathname, init = {}, res) {
   const sent = new URL(svc.url + pathname);   // as fetch sent it: dot segments resolved
-  const req = { method: (init?.method ?? 'GET').toUpperCase(), path: sent.pathname + sent.search };
+  const req = { method: (init?.method ?? 'GET').toUpperCase(), path: sent.pathname + sent.search,
+                body: typeof init?.body === 'string' ? init.body : undefined };
   const text = await res.clone().text();
   const answer = { status: res.status, headers: res.headers, text };
   try {
