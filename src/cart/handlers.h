@@ -1,5 +1,5 @@
 /*
- * handlers.h - the cart service's routes (API.md, cart section).
+ * handlers.h - the cart service's routes (docs/openapi/cart.yaml).
  */
 #ifndef CART_HANDLERS_H
 #define CART_HANDLERS_H

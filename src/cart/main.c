@@ -20,8 +20,9 @@ static const rs_route routes[] = {
     {"POST",   "/shipping/:id",      set_shipping, RS_PARAM_ID, RS_RUN_WORKER},
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
+    rs_service_options(argc, argv, routes, RS_ARRAY_LEN(routes));
     rs_service_init("cart");
     catalogue_init();
     if (rs_redis_init() != 0) {

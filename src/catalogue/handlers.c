@@ -1,6 +1,6 @@
 /*
  * handlers.c - the catalogue's routes (see handlers.h): each asks the
- * product store and turns its answer into the HTTP answer of API.md.
+ * product store and turns its answer into the HTTP answer of docs/openapi/catalogue.yaml.
  */
 #include "handlers.h"
 

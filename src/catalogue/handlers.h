@@ -1,5 +1,6 @@
 /*
- * handlers.h - the catalogue's routes, one handler per path of API.md.
+ * handlers.h - the catalogue's routes, one handler per path of
+ * docs/openapi/catalogue.yaml.
  */
 #ifndef CATALOGUE_HANDLERS_H
 #define CATALOGUE_HANDLERS_H

@@ -38,8 +38,9 @@ static products_store *open_store(void)
     return products_sqlite_open(rs_config_str("DOCSTORE_PATH", "catalogue.db"), seed);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    rs_service_options(argc, argv, routes, RS_ARRAY_LEN(routes));
     rs_service_init("catalogue");
     long go_slow_ms = rs_config_int("GO_SLOW", 0, 0, 60000);
     products_store *store = open_store();

@@ -147,7 +147,7 @@ static json_t *number_field(const bson_t *doc, const char *key, bool integer)
     return json_real(bson_iter_as_double(&it));
 }
 
-/* Appends one product with exactly the fields of API.md, in their order. */
+/* Appends one product with exactly the fields of the API (Product), in their order. */
 static int append_product(const bson_t *doc, rs_buf *out)
 {
     json_t *p = json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}",

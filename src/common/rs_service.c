@@ -205,20 +205,29 @@ static bool has_route(const rs_route *routes, size_t n, const char *pattern)
     return false;
 }
 
+/* The built-in routes, in the order they are added: before the service's
+ * own, so that a service's catch-all cannot hide them. A service may serve
+ * its own /health instead of the built-in one. */
+static const rs_route builtin_routes[] = {
+    {"GET", "/health",  get_health,  RS_PARAM_ID, RS_RUN_INLINE},
+    {"GET", "/ready",   get_ready,   RS_PARAM_ID, RS_RUN_INLINE},
+    {"GET", "/metrics", get_metrics, RS_PARAM_ID, RS_RUN_INLINE},
+};
+
+static bool builtin_wanted(const rs_route *builtin, const rs_route *routes, size_t n)
+{
+    return strcmp(builtin->pattern, "/health") != 0 || !has_route(routes, n, "/health");
+}
+
 static rs_router *build_router(const rs_route *routes, size_t n)
 {
-    static const rs_route health = {"GET", "/health", get_health, RS_PARAM_ID, RS_RUN_INLINE};
-    static const rs_route ready = {"GET", "/ready", get_ready, RS_PARAM_ID, RS_RUN_INLINE};
-    static const rs_route metrics = {"GET", "/metrics", get_metrics, RS_PARAM_ID, RS_RUN_INLINE};
     rs_router *router = rs_router_new();
     if (router == NULL)
         return NULL;
-    /* The built-in routes first, so that a service's catch-all cannot hide them. */
     int failed = 0;
-    if (!has_route(routes, n, "/health"))
-        failed |= rs_router_add(router, &health) != 0;
-    failed |= rs_router_add(router, &ready) != 0;
-    failed |= rs_router_add(router, &metrics) != 0;
+    for (size_t i = 0; i < RS_ARRAY_LEN(builtin_routes); i++)
+        if (builtin_wanted(&builtin_routes[i], routes, n))
+            failed |= rs_router_add(router, &builtin_routes[i]) != 0;
     for (size_t i = 0; i < n; i++) {
         if (rs_router_add(router, &routes[i]) != 0) {
             rs_log(RS_ERROR, "bad route %s %s", routes[i].method, routes[i].pattern);
@@ -230,6 +239,48 @@ static rs_router *build_router(const rs_route *routes, size_t n)
         return NULL;
     }
     return router;
+}
+
+/* ---- the route table on the command line ---- */
+
+static int append_route(json_t *list, const rs_route *route, bool builtin)
+{
+    json_t *entry = json_pack("{s:s,s:s,s:s,s:b}", "method", route->method,
+                              "pattern", route->pattern,
+                              "params", route->params == RS_PARAM_TEXT ? "text" : "id",
+                              "builtin", builtin);
+    return entry != NULL ? json_array_append_new(list, entry) : -1;
+}
+
+/* The routes the service serves, as a JSON array on stdout; 0 or -1. */
+static int print_routes(const rs_route *routes, size_t n)
+{
+    json_t *list = json_array();
+    int failed = list == NULL;
+    for (size_t i = 0; !failed && i < RS_ARRAY_LEN(builtin_routes); i++)
+        if (builtin_wanted(&builtin_routes[i], routes, n))
+            failed |= append_route(list, &builtin_routes[i], true) != 0;
+    for (size_t i = 0; !failed && i < n; i++)
+        failed |= append_route(list, &routes[i], false) != 0;
+    char *text = failed ? NULL : json_dumps(list, JSON_INDENT(2));
+    json_decref(list);
+    if (text == NULL)
+        return -1;
+    int rc = printf("%s\n", text) < 0 || fflush(stdout) != 0 ? -1 : 0;
+    free(text);
+    return rc;
+}
+
+void rs_service_options(int argc, char **argv, const rs_route *routes, size_t n)
+{
+    if (argc <= 1)
+        return;
+    if (argc == 2 && strcmp(argv[1], "--routes") == 0)
+        exit(print_routes(routes, n) == 0 ? 0 : 1);
+    fprintf(stderr, "usage: %s [--routes]\n"
+            "  --routes  print the route table as JSON and exit; settings come from the "
+            "environment\n", argv[0]);
+    exit(RS_EXIT_CONFIG);
 }
 
 /* ---- run and stop ---- */

@@ -21,6 +21,12 @@
 #define RS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 void rs_service_init(const char *name);
+
+/* Handles the command line, before anything else in main: none is the
+ * usual start; "--routes" prints the route table the service would serve
+ * (the built-in routes included) as a JSON array of {method, pattern,
+ * params, builtin} and exits 0; anything else prints the usage and exits 2. */
+void rs_service_options(int argc, char **argv, const rs_route *routes, size_t n);
 const char *rs_service_name(void);
 
 /* Declares that no handler of this service ever waits on the network or a

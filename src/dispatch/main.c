@@ -21,8 +21,9 @@ static bool broker_ready(void *unused)
     return consumer_connected(unused) && rs_amqp_up(unused);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    rs_service_options(argc, argv, NULL, 0);
     rs_service_init("dispatch");
     rs_amqp_init();
     orders_init();

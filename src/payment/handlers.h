@@ -1,5 +1,5 @@
 /*
- * handlers.h - the payment service's routes (API.md, payment section).
+ * handlers.h - the payment service's routes (docs/openapi/payment.yaml).
  * GET /health (text OK) is the runtime's own.
  */
 #ifndef PAYMENT_HANDLERS_H

@@ -17,8 +17,9 @@ static const rs_route routes[] = {
     {"POST", "/pay/:id", pay, RS_PARAM_ID, RS_RUN_WORKER},
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
+    rs_service_options(argc, argv, routes, RS_ARRAY_LEN(routes));
     rs_service_init("payment");
     peers_init();
     payment_handlers_init();

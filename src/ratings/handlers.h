@@ -1,5 +1,5 @@
 /*
- * handlers.h - the ratings service's routes (API.md, ratings section).
+ * handlers.h - the ratings service's routes (docs/openapi/ratings.yaml).
  */
 #ifndef RATINGS_HANDLERS_H
 #define RATINGS_HANDLERS_H

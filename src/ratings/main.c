@@ -17,8 +17,9 @@ static const rs_route routes[] = {
     {"PUT", "/api/rate/:sku/:score",   rate_product, RS_PARAM_ID, RS_RUN_WORKER},
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
+    rs_service_options(argc, argv, routes, RS_ARRAY_LEN(routes));
     rs_service_init("ratings");
     ratings_handlers_init();
     if (rs_mysql_init("mysql://ratings:secret@mysql:3306/ratings", ratings_prepare, NULL) != 0) {

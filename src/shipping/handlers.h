@@ -1,5 +1,5 @@
 /*
- * handlers.h - the shipping service's routes (API.md, shipping section).
+ * handlers.h - the shipping service's routes (docs/openapi/shipping.yaml).
  */
 #ifndef SHIPPING_HANDLERS_H
 #define SHIPPING_HANDLERS_H

@@ -30,17 +30,9 @@ static const rs_route fault_routes[] = {
     {"GET", "/free",   free_memory, RS_PARAM_ID, RS_RUN_WORKER},
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
-    rs_service_init("shipping");
     bool faults = rs_config_bool("FAULT_INJECTION", false);
-    shipping_handlers_init();
-    if (rs_mysql_init("mysql://shipping:secret@mysql:3306/cities", cities_prepare, NULL) != 0) {
-        rs_log(RS_ERROR, "cannot start the mysql client");
-        return 1;
-    }
-    rs_service_depend("mysql", rs_mysql_up, NULL);
-
     rs_route table[RS_ARRAY_LEN(routes) + RS_ARRAY_LEN(fault_routes)];
     size_t n = RS_ARRAY_LEN(routes);
     memcpy(table, routes, sizeof routes);
@@ -48,6 +40,16 @@ int main(void)
         memcpy(table + n, fault_routes, sizeof fault_routes);
         n += RS_ARRAY_LEN(fault_routes);
     }
+    rs_service_options(argc, argv, table, n);
+
+    rs_service_init("shipping");
+    shipping_handlers_init();
+    if (rs_mysql_init("mysql://shipping:secret@mysql:3306/cities", cities_prepare, NULL) != 0) {
+        rs_log(RS_ERROR, "cannot start the mysql client");
+        return 1;
+    }
+    rs_service_depend("mysql", rs_mysql_up, NULL);
+
     int rc = rs_service_run(table, n);
 
     faults_release();

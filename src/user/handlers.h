@@ -1,5 +1,5 @@
 /*
- * handlers.h - the user service's routes (API.md, user section).
+ * handlers.h - the user service's routes (docs/openapi/user.yaml).
  */
 #ifndef USER_HANDLERS_H
 #define USER_HANDLERS_H

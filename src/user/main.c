@@ -37,8 +37,9 @@ static bool store_is_up(void *store)
     return s->ops->is_up(s);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    rs_service_options(argc, argv, routes, RS_ARRAY_LEN(routes));
     rs_service_init("user");
     char seed_file[1024];
     snprintf(seed_file, sizeof seed_file, "%s/users.json", rs_config_str("DATA_DIR", RS_DATA_DIR));

@@ -23,8 +23,9 @@ static const rs_route routes[] = {
     {"GET",    "/*",              serve_static, RS_PARAM_ID, RS_RUN_INLINE},
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
+    rs_service_options(argc, argv, routes, RS_ARRAY_LEN(routes));
     rs_service_init("web");
     upstreams_init();
     proxy_init();

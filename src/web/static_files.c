@@ -4,9 +4,10 @@
  * Caching: a file whose name carries a content hash ("app.3f9a1c2e.js") is
  * cached for a year and marked immutable; HTML must be revalidated every
  * time (no-cache, answered 304 when the ETag still matches); the rest for
- * five minutes. HTML also carries the security headers: a Content Security
- * Policy that allows only this origin's scripts, styles, images and API,
- * no inline code, no framing.
+ * five minutes. HTML also carries the security headers: the Content
+ * Security Policy of CONTENT_SECURITY_POLICY (by default only this origin's
+ * scripts, styles, images and API, no inline code, no framing; "off" sends
+ * none), X-Content-Type-Options and Referrer-Policy.
  */
 #include "static_files.h"
 
@@ -19,15 +20,20 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
+#include "rs_config.h"
 #include "rs_log.h"
 
 #define MAX_FILE_SIZE (8 * 1024 * 1024)
 #define PLACEHOLDER "/images/placeholder.svg"
 
-static const char csp[] =
+#define POLICY_MAX    4096
+
+static const char strict_policy[] =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'";
+
+static const char *csp;      /* NULL: no Content-Security-Policy header */
 
 typedef struct static_file {
     char       *path;           /* "/css/shop.css" */
@@ -58,6 +64,7 @@ static const char *mime_type(const char *path, bool *text)
         {".svg", "image/svg+xml", true},
         {".txt", "text/plain; charset=utf-8", true},
         {".map", "application/json", true},
+        {".yaml", "application/yaml", true},
         {".png", "image/png", false},
         {".jpg", "image/jpeg", false},
         {".jpeg", "image/jpeg", false},
@@ -220,8 +227,37 @@ static int by_path(const void *a, const void *b)
     return strcmp(((const static_file *)a)->path, ((const static_file *)b)->path);
 }
 
+/* CONTENT_SECURITY_POLICY: unset or empty, the strict policy; "off", none;
+ * else the policy as given, which must be one header value: printable
+ * ASCII (no CR, LF or other control byte), at most POLICY_MAX bytes. */
+static void read_policy(void)
+{
+    const char *value = rs_config_str("CONTENT_SECURITY_POLICY", strict_policy);
+    if (strcmp(value, "off") == 0) {
+        csp = NULL;
+        return;
+    }
+    size_t n = strlen(value);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)value[i];
+        if (ch < 0x20 || ch > 0x7e) {
+            fprintf(stderr, "configuration error: CONTENT_SECURITY_POLICY holds a control or "
+                    "non-ASCII byte (0x%02x at %zu): expected one header value of printable "
+                    "ASCII, or \"off\"\n", ch, i);
+            exit(RS_EXIT_CONFIG);
+        }
+    }
+    if (n > POLICY_MAX) {
+        fprintf(stderr, "configuration error: CONTENT_SECURITY_POLICY is %zu bytes: expected "
+                "at most %d\n", n, POLICY_MAX);
+        exit(RS_EXIT_CONFIG);
+    }
+    csp = value;
+}
+
 int static_files_load(const char *root)
 {
+    read_policy();
     if (realpath(root, root_real) == NULL || load_dir(root_real, "") != 0) {
         rs_log(RS_ERROR, "ui: cannot read the UI directory %s", root);
         return -1;
@@ -296,7 +332,8 @@ void serve_static(rs_request *req)
     if (f->gz != NULL)
         rs_reply_header(req, "Vary", "Accept-Encoding");
     if (f->html) {
-        rs_reply_header(req, "Content-Security-Policy", csp);
+        if (csp != NULL)
+            rs_reply_header(req, "Content-Security-Policy", csp);
         rs_reply_header(req, "X-Content-Type-Options", "nosniff");
         rs_reply_header(req, "Referrer-Policy", "strict-origin-when-cross-origin");
     }

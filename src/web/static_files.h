@@ -11,7 +11,8 @@
 
 #include "rs_http.h"
 
-/* 0, or -1 (logged) when UI_DIR cannot be read. */
+/* Reads CONTENT_SECURITY_POLICY (exits 2 when it is not one header value)
+ * and the files; 0, or -1 (logged) when UI_DIR cannot be read. */
 int  static_files_load(const char *root);
 void static_files_free(void);
 size_t static_files_count(void);

@@ -1,5 +1,5 @@
 // cart.test.mjs - black-box tests of the cart service against a real
-// redis-server and the real catalogue: every route of API.md, the limits,
+// redis-server and the real catalogue: every route of docs/openapi/cart.yaml, the limits,
 // exact money, atomic concurrent changes, and Redis and catalogue outages.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
-// catalogue.test.mjs - black-box tests of the catalogue service: the API.md
-// contract on both document-store backends, the runtime's behaviour at the
+// catalogue.test.mjs - black-box tests of the catalogue service: the contract of
+// docs/openapi/catalogue.yaml on both document-store backends, the runtime's behaviour at the
 // edges (bad input, limits, metrics, tracing), store outages and shutdown.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +15,7 @@ const bySku = new Map(SEED.map((p) => [p.sku, p]));
 
 const sortedByName = (list) => [...list].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
-// The API.md catalogue contract, the same for every backend.
+// The catalogue contract (docs/openapi/catalogue.yaml), the same for every backend.
 function contractTests(backend, start) {
   describe(`catalogue contract on ${backend}`, () => {
     let svc;

@@ -1,6 +1,6 @@
 // payment.test.mjs - black-box tests of the payment service against a real
 // RabbitMQ node and the real user, cart and catalogue services (with
-// Redis): every route of API.md, anonymous and registered buyers, the
+// Redis): every route of docs/openapi/payment.yaml, anonymous and registered buyers, the
 // order message on the queue, the sales metrics, the payment gateway, and
 // the promise that nothing is lost: while the broker is down or the payment
 // fails, the answer is an error and the cart is still there.

@@ -1,5 +1,5 @@
 // user.test.mjs - black-box tests of the user service against a real
-// redis-server and its SQLite store: every route of API.md, the password
+// redis-server and its SQLite store: every route of docs/openapi/user.yaml, the password
 // rules (hashed with argon2id, never returned), atomic order history,
 // and Redis and store outages.
 import { after, before, describe, test } from 'node:test';

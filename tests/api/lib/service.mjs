@@ -1,12 +1,16 @@
 // service.mjs - runs one of the shop's service binaries for a black-box test:
 // on a free loopback port, with its own environment and temp directory,
 // its JSON log lines kept for assertions, and a stop that reports the exit.
+// Every answer a test receives through Service.fetch (and so call()) is
+// checked against the API description in docs/ (contract.mjs): a status,
+// header or body the spec does not describe fails the test.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkAnswer, checkGatewayAnswer, serviceSpecFile } from './contract.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 export const BUILD_DIR = path.resolve(ROOT, process.env.BUILD_DIR ?? 'build');
@@ -69,8 +73,10 @@ export class Service {
     child.stderr.on('data', (chunk) => { this.stderr += chunk; });
   }
 
-  fetch(pathname, init) {
-    return fetch(this.url + pathname, init);
+  async fetch(pathname, init) {
+    const res = await fetch(this.url + pathname, init);
+    await checkContract(this, pathname, init, res);
+    return res;
   }
 
   // Stops the service; rejects if a sanitizer reported a fault in it
@@ -82,6 +88,47 @@ export class Service {
     const report = sanitizerReport(this.stderr);
     if (report) throw new Error(`${this.name}: sanitizer report:\n${report}`);
     return exit;
+  }
+}
+
+// The services started by this process, by URL: an upstream of a gateway
+// under test is either one of them (its answers are checked through the
+// gateway too) or a stand-in.
+const running = new Map();
+
+// The environment of the service behind web's upstream, or null for a stand-in.
+function upstreamEnv(web, service) {
+  const urls = (web.env?.[`${service.toUpperCase()}_URL`] ?? '').split(',')
+    .map((u) => u.trim().replace(/\/+$/, ''));
+  const found = urls.map((u) => running.get(u));
+  return found.every((s) => s?.name === service) ? found[0].env : null;
+}
+
+// Every answer that broke the spec, also when a test caught the error:
+// the test file's process then exits 1, naming them.
+const violations = [];
+process.on('exit', () => {
+  if (violations.length === 0) return;
+  process.stderr.write(`${violations.length} answers broke the API description:\n` +
+                       `${violations.slice(0, 20).join('\n')}\n`);
+  process.exitCode = 1;
+});
+
+// Throws when the answer is not one the spec describes for that route.
+export async function checkContract(svc, pathname, init = {}, res) {
+  const sent = new URL(svc.url + pathname);   // as fetch sent it: dot segments resolved
+  const req = { method: (init?.method ?? 'GET').toUpperCase(), path: sent.pathname + sent.search,
+                body: typeof init?.body === 'string' ? init.body : undefined };
+  const text = await res.clone().text();
+  const answer = { status: res.status, headers: res.headers, text };
+  try {
+    if (svc.name === 'web')
+      checkGatewayAnswer(req, answer, (service) => upstreamEnv(svc, service));
+    else
+      checkAnswer(serviceSpecFile(svc.name), req, answer, svc.env);
+  } catch (e) {
+    violations.push(`${svc.name}: ${e.message}`);
+    throw e;
   }
 }
 
@@ -136,6 +183,9 @@ export async function startService(service, env = {}, { timeoutMs = 10000 } = {}
   };
   const child = spawn(binary(service), [], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const svc = new Service(service, child, port);
+  svc.env = fullEnv;
+  running.set(svc.url, svc);
+  svc.exited.then(() => running.delete(svc.url));
   const deadline = Date.now() + timeoutMs;
   let exited = null;
   svc.exited.then((e) => { exited = e; });
