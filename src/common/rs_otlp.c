@@ -478,7 +478,10 @@ void rs_otlp_stop(void)
     rs_span_queue_close(otlp.queue);
     pthread_join(otlp.thread, NULL);
     publish_drops();
-    release_all();
+    /* The queue stays until the process ends: a thread of the service's
+     * own that ends a span after this (dispatch's consumer stops after
+     * rs_service_run) pushes into a queue nobody reads, not into freed
+     * memory. */
 }
 
 const char *rs_otlp_url(void)

@@ -12,7 +12,8 @@
  * timeout_ms, or not a 2xx) is dropped and counted (reason="export_failed");
  * sent ones are counted in otel_spans_exported_total. rs_otlp_stop closes
  * the queue, sends what is left (for one export timeout at most) and joins
- * the thread.
+ * the thread; spans submitted after it are never sent, and the queue's
+ * memory stays until the process ends, so a late submit is harmless.
  *
  * Threading: start and stop once, from the main thread; submit from any
  * thread, never waiting for the network. The exporter owns the queue, the

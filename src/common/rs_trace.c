@@ -7,6 +7,7 @@
  */
 #include "rs_trace.h"
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +24,12 @@
 static _Thread_local const rs_trace *current;
 static _Thread_local uint64_t rng_state;
 
-/* Set once by rs_trace_init, before other threads exist; read-only after. */
+/* Set by rs_trace_init, before other threads exist. `on` goes false again
+ * at rs_trace_shutdown while a service's own threads may still end spans
+ * (dispatch's consumer stops after rs_service_run returns): atomic. */
 static struct {
-    bool       on;
-    rs_sampler sampler;
+    atomic_bool on;
+    rs_sampler  sampler;
 } tracer = {false, {true, RS_SAMPLE_ON, 1.0}};
 
 static uint64_t next_random(void)
@@ -333,20 +336,19 @@ void rs_trace_init(const char *service_name)
         exit(RS_EXIT_CONFIG);
     }
     free(url);
-    tracer.on = true;
+    atomic_store(&tracer.on, true);
     rs_log(RS_INFO, "tracing on: spans go to %s", rs_otlp_url());
 }
 
 void rs_trace_shutdown(void)
 {
-    if (tracer.on)
+    if (atomic_exchange(&tracer.on, false))
         rs_otlp_stop();
-    tracer.on = false;
 }
 
 bool rs_tracing_on(void)
 {
-    return tracer.on;
+    return atomic_load_explicit(&tracer.on, memory_order_relaxed);
 }
 
 /* ---- span records ---- */
@@ -360,7 +362,7 @@ static uint64_t unix_ns_now(void)
 
 bool rs_span_begin(rs_span *s, const rs_trace *ids, rs_span_kind kind, double started)
 {
-    if (!tracer.on || ids == NULL || (ids->flags & 1) == 0 || ids->trace_id[0] == '\0')
+    if (!rs_tracing_on() || ids == NULL || (ids->flags & 1) == 0 || ids->trace_id[0] == '\0')
         return false;
     if (!rs_otlp_admit())
         return false;   /* the queue is full: not built, counted as dropped */
@@ -437,6 +439,6 @@ void rs_span_int(rs_span *s, const char *key, int64_t value)
 
 void rs_span_end(rs_span *s)
 {
-    if (tracer.on)
+    if (rs_tracing_on())
         rs_otlp_submit(s);
 }
