@@ -7,14 +7,10 @@
 // trace, each hop's kind and key attributes as the conventions say.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { startReceiver } from './lib/otlp.mjs';
-import { reserveStackOffset } from './lib/stack.mjs';
-import { ROOT, removeDir, sleep, tempDir } from './lib/service.mjs';
+import { reserveStackOffset, stackCommand } from './lib/stack.mjs';
+import { removeDir, sleep, tempDir } from './lib/service.mjs';
 
-const run = promisify(execFile);
 const SERVER = 2, CLIENT = 3, PRODUCER = 4, CONSUMER = 5;
 
 // One trace's spans, checked to be one tree: the root, and every span's
@@ -33,12 +29,7 @@ function tree(spans) {
 const describeSpans = (spans) => spans.map((s) => `${s.service} ${s.kind} ${s.name} <- ${s.parentSpanId ?? '-'}`).join('\n');
 
 describe('traces across the shop', () => {
-  let stackDir, receiver, reservation, OFFSET, SHOP;
-  const env = () => ({
-    ...process.env, STACK_DIR: stackDir, STACK_PORT_OFFSET: String(OFFSET), ACCESS_LOG: '0',
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100',
-  });
-  const stack = (command) => run(path.join(ROOT, 'scripts/stack'), [command], { env: env(), timeout: 300000 });
+  let stackDir, receiver, reservation, OFFSET, SHOP, stack;
 
   before(async () => {
     receiver = await startReceiver();
@@ -46,6 +37,9 @@ describe('traces across the shop', () => {
     OFFSET = reservation.offset;
     SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
     stackDir = tempDir('rs-trace-stack-');
+    stack = stackCommand(stackDir, OFFSET, {
+      ACCESS_LOG: '0', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100',
+    });
     await stack('run');
   }, { timeout: 320000 });
 

@@ -12,17 +12,14 @@
 // the shop is refused. Nothing in the classic files is changed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { reserveStackOffset } from '../api/lib/stack.mjs';
+import { reserveStackOffset, stackCommand } from '../api/lib/stack.mjs';
 import { startService } from '../api/lib/service.mjs';
 
-const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = path.resolve(ROOT, process.env.E2E_OUT ?? path.join(process.env.BUILD_DIR ?? 'build', 'e2e'));
 const CLASSIC = process.env.CLASSIC_UI_DIR;
@@ -42,15 +39,14 @@ const CDN = {
 describe('the classic storefront, served by our gateway', {
   skip: CLASSIC ? false : 'CLASSIC_UI_DIR is not set (a copy of the classic shop\'s web/static files)',
 }, () => {
-  let stackDir, browser, web, reservation, offset, shop;
-  const env = () => ({ ...process.env, STACK_DIR: stackDir, STACK_PORT_OFFSET: String(offset) });
-  const stack = (command) => run(path.join(ROOT, 'scripts/stack'), [command], { env: env(), timeout: 300000 });
+  let stackDir, browser, web, reservation, offset, shop, stack;
 
   before(async () => {
     reservation = await reserveStackOffset();
     offset = reservation.offset;
     mkdirSync(OUT, { recursive: true });
     stackDir = mkdtempSync(path.join(tmpdir(), 'rs-classic-stack-'));
+    stack = stackCommand(stackDir, offset);
     await stack('run');
     const upstreams = {};
     ['catalogue', 'user', 'cart', 'shipping', 'ratings', 'payment'].forEach((s, i) => {

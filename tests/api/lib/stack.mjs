@@ -102,11 +102,12 @@ export async function reserveStackOffset() {
   });
 }
 
-// scripts/stack with its own directory and port offset: stack('run'),
-// stack('stop'). A failure carries what the script printed, both streams.
-export function stackCommand(stackDir, offset) {
+// scripts/stack with its own directory and port offset (and `extraEnv`
+// for the shop's programs): stack('run'), stack('stop'). A failure carries
+// what the script printed, both streams.
+export function stackCommand(stackDir, offset, extraEnv = {}) {
   const script = path.join(ROOT, 'scripts/stack');
-  const env = { ...process.env, STACK_DIR: stackDir, STACK_PORT_OFFSET: String(offset) };
+  const env = { ...process.env, ...extraEnv, STACK_DIR: stackDir, STACK_PORT_OFFSET: String(offset) };
   const run = (command) => new Promise((resolve, reject) => {
     execFile(script, [command], { env, timeout: 300000 }, (err, stdout, stderr) => {
       if (!err) return resolve({ stdout, stderr });
