@@ -5,7 +5,6 @@
 #include "rs_amqp.h"
 
 #include <amqp_tcp_socket.h>
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,84 +39,34 @@ static struct {
 
 /* ---- settings ---- */
 
-static void bad_url(const char *url)
+/* Splits AMQP_URL: the vhost is the path without its '/', percent-decoded
+ * ("%2F" is "/"); none or an empty one means the default vhost "/". */
+static void read_url(void)
 {
-    fprintf(stderr, "configuration error: AMQP_URL=\"%s\": expected "
-            "amqp://[user[:password]@]host[:port][/vhost]\n", url);
-    exit(RS_EXIT_CONFIG);
-}
-
-static char *dup_or_die(const char *s)
-{
-    char *d = strdup(s);
-    if (d == NULL) {
+    rs_url url;
+    rs_config_url_parts("AMQP_URL", "amqp", "amqp://guest:guest@rabbitmq:5672/", 5672,
+                        "amqp://[user[:password]@]host[:port][/vhost]", &url);
+    amqp.host = url.host;
+    amqp.port = url.port;
+    amqp.user = url.user != NULL ? url.user : strdup("guest");
+    amqp.password = url.password != NULL ? url.password : strdup("guest");
+    if (url.path[0] == '\0') {
+        free(url.path);
+        url.path = strdup("/");
+    }
+    amqp.vhost = url.path;
+    if (amqp.user == NULL || amqp.password == NULL || amqp.vhost == NULL) {
         fprintf(stderr, "out of memory\n");
         exit(1);
-    }
-    return d;
-}
-
-/* Splits AMQP_URL with libcurl's URL parser. */
-static void parse_url(const char *url)
-{
-    CURLU *u = curl_url();
-    char *host = NULL, *port = NULL, *user = NULL, *password = NULL, *path = NULL;
-    char *query = NULL;
-    if (u == NULL) {
-        fprintf(stderr, "out of memory\n");
-        exit(1);
-    }
-    if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0')
-        bad_url(url);
-    if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK)
-        bad_url(url);   /* no options are understood: refuse rather than ignore */
-    amqp.port = 5672;
-    if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK) {
-        long p;
-        if (rs_parse_long(port, 1, 65535, &p) != 0)
-            bad_url(url);
-        amqp.port = (int)p;
-    }
-    if (curl_url_get(u, CURLUPART_USER, &user, CURLU_URLDECODE) == CURLUE_OK && user[0] != '\0')
-        amqp.user = dup_or_die(user);
-    else
-        amqp.user = dup_or_die("guest");
-    if (curl_url_get(u, CURLUPART_PASSWORD, &password, CURLU_URLDECODE) == CURLUE_OK)
-        amqp.password = dup_or_die(password);
-    else
-        amqp.password = dup_or_die("guest");
-    /* The vhost is the path without its '/', percent-decoded ("%2F" is
-     * "/"); none or an empty one means the default vhost "/". */
-    if (curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) == CURLUE_OK &&
-        path[0] == '/' && path[1] != '\0')
-        amqp.vhost = dup_or_die(path + 1);
-    else
-        amqp.vhost = dup_or_die("/");
-    /* IPv6 literals come back in brackets; the socket layer wants them bare. */
-    size_t n = strlen(host);
-    if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
-        host[n - 1] = '\0';
-        amqp.host = dup_or_die(host + 1);
-    } else {
-        amqp.host = dup_or_die(host);
     }
     rs_spans_datastore("rabbitmq", amqp.host, amqp.port, NULL);
-    curl_free(host);
-    curl_free(port);
-    curl_free(user);
-    curl_free(password);
-    curl_free(path);
-    curl_free(query);
-    curl_url_cleanup(u);
 }
 
 void rs_amqp_init(void)
 {
-    const char *url = rs_config_url("AMQP_URL", "amqp", "amqp://guest:guest@rabbitmq:5672/");
+    read_url();
     amqp.timeout_ms = rs_config_int("AMQP_TIMEOUT_MS", 2000, 10, 600000);
     amqp.heartbeat_s = (int)rs_config_int("AMQP_HEARTBEAT_S", 30, 0, 3600);
-    parse_url(url);
     amqp.timeout.tv_sec = amqp.timeout_ms / 1000;
     amqp.timeout.tv_usec = (amqp.timeout_ms % 1000) * 1000;
 }

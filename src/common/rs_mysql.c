@@ -113,8 +113,7 @@ int rs_mysql_init(const char *default_url, int (*prepare)(MYSQL *db, void *ctx),
     rs_config_url_parts("MYSQL_URL", "mysql", default_url, 3306,
                         "mysql://user:password@host[:port]/database", &url);
     if (url.path[0] == '\0' || strchr(url.path, '/') != NULL) {
-        fprintf(stderr, "configuration error: MYSQL_URL: name one database, as in mysql://user:password@host/shop\n");
-        exit(RS_EXIT_CONFIG);
+        rs_config_fail("MYSQL_URL: name one database, as in mysql://user:password@host/shop");
     }
     my.host = url.host;
     my.port = (unsigned)url.port;

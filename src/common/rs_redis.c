@@ -98,8 +98,7 @@ int rs_redis_init(void)
                         "redis://[:password@]host[:port][/db]", &url);
     long db = 0;
     if (url.path[0] != '\0' && rs_parse_long(url.path, 0, 1000, &db) != 0) {
-        fprintf(stderr, "configuration error: REDIS_URL: \"%s\" is not a database number\n", url.path);
-        exit(RS_EXIT_CONFIG);
+        rs_config_fail("REDIS_URL: \"%s\" is not a database number", url.path);
     }
     redis.host = url.host;
     redis.port = url.port;
