@@ -114,7 +114,6 @@ struct rs_server {
     server_loop     *loops;
     unsigned         nloops;
     rs_workers      *workers;
-    bool             inline_handlers;
     unsigned         max_connections;
     unsigned         max_per_client;
     double           idle_timeout;
@@ -647,7 +646,7 @@ static void dispatch(rs_conn *c)
         rs_trace_set_current(NULL);
         if (req->finished)
             request_done(req);
-    } else if (s->inline_handlers || req->match.route->run == RS_RUN_INLINE) {
+    } else if (req->match.route->run == RS_RUN_INLINE) {
         run_handler(req);
         request_done(req);
     } else if (rs_workers_submit(s->workers, req) != 0) {
@@ -1234,7 +1233,6 @@ rs_server *rs_server_start(const rs_server_config *cfg, const rs_router *router)
         return NULL;
     s->listen_fd = -1;
     s->router = router;
-    s->inline_handlers = cfg->inline_handlers;
     s->max_connections = cfg->max_connections;
     s->max_per_client = cfg->max_per_client > 0 ? cfg->max_per_client : cfg->max_connections;
     s->idle_timeout = cfg->idle_timeout_s;
