@@ -1,7 +1,7 @@
 /*
  * rs_client.c - HTTP client for peer calls over libcurl (see rs_client.h).
  *
- * One easy handle per thread, kept in thread-specific storage and cleaned up
+ * One easy handle per thread, kept in an rs_thread_conn slot and cleaned up
  * when the thread ends: curl keeps that handle's connections open between
  * calls, so a service talks to its peers over warm keep-alive connections.
  */

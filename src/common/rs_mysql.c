@@ -112,9 +112,8 @@ int rs_mysql_init(const char *default_url, int (*prepare)(MYSQL *db, void *ctx),
     rs_url url;
     rs_config_url_parts("MYSQL_URL", "mysql", default_url, 3306,
                         "mysql://user:password@host[:port]/database", &url);
-    if (url.path[0] == '\0' || strchr(url.path, '/') != NULL) {
+    if (url.path[0] == '\0' || strchr(url.path, '/') != NULL)
         rs_config_fail("MYSQL_URL: name one database, as in mysql://user:password@host/shop");
-    }
     my.host = url.host;
     my.port = (unsigned)url.port;
     my.user = url.user != NULL ? url.user : strdup("root");

@@ -97,9 +97,8 @@ int rs_redis_init(void)
     rs_config_url_parts("REDIS_URL", "redis", "redis://redis:6379", 6379,
                         "redis://[:password@]host[:port][/db]", &url);
     long db = 0;
-    if (url.path[0] != '\0' && rs_parse_long(url.path, 0, 1000, &db) != 0) {
+    if (url.path[0] != '\0' && rs_parse_long(url.path, 0, 1000, &db) != 0)
         rs_config_fail("REDIS_URL: \"%s\" is not a database number", url.path);
-    }
     redis.host = url.host;
     redis.port = url.port;
     redis.password = url.password;
