@@ -5,7 +5,6 @@
 #include "rs_amqp.h"
 
 #include <amqp_tcp_socket.h>
-#include <curl/curl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include "rs_monitor.h"
 #include "rs_service.h"
 #include "rs_spans.h"
+#include "rs_thread_conn.h"
 #include "rs_trace.h"
 
 
@@ -31,92 +31,42 @@ static struct {
     int             heartbeat_s;
 
     /* the publisher */
-    pthread_key_t   key;
-    bool            key_made;
+    rs_thread_conn  publishers;   /* each thread's own */
+    bool            publishers_made;
     rs_monitor     *monitor;
     amqp_connection_state_t probe_conn;   /* the monitor's own */
 } amqp;
 
 /* ---- settings ---- */
 
-static void bad_url(const char *url)
+/* Splits AMQP_URL: the vhost is the path without its '/', percent-decoded
+ * ("%2F" is "/"); none or an empty one means the default vhost "/". */
+static void read_url(void)
 {
-    fprintf(stderr, "configuration error: AMQP_URL=\"%s\": expected "
-            "amqp://[user[:password]@]host[:port][/vhost]\n", url);
-    exit(RS_EXIT_CONFIG);
-}
-
-static char *dup_or_die(const char *s)
-{
-    char *d = strdup(s);
-    if (d == NULL) {
+    rs_url url;
+    rs_config_url_parts("AMQP_URL", "amqp", "amqp://guest:guest@rabbitmq:5672/", 5672,
+                        "amqp://[user[:password]@]host[:port][/vhost]", &url);
+    amqp.host = url.host;
+    amqp.port = url.port;
+    amqp.user = url.user != NULL ? url.user : strdup("guest");
+    amqp.password = url.password != NULL ? url.password : strdup("guest");
+    if (url.path[0] == '\0') {
+        free(url.path);
+        url.path = strdup("/");
+    }
+    amqp.vhost = url.path;
+    if (amqp.user == NULL || amqp.password == NULL || amqp.vhost == NULL) {
         fprintf(stderr, "out of memory\n");
         exit(1);
-    }
-    return d;
-}
-
-/* Splits AMQP_URL with libcurl's URL parser. */
-static void parse_url(const char *url)
-{
-    CURLU *u = curl_url();
-    char *host = NULL, *port = NULL, *user = NULL, *password = NULL, *path = NULL;
-    char *query = NULL;
-    if (u == NULL) {
-        fprintf(stderr, "out of memory\n");
-        exit(1);
-    }
-    if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0')
-        bad_url(url);
-    if (curl_url_get(u, CURLUPART_QUERY, &query, 0) == CURLUE_OK)
-        bad_url(url);   /* no options are understood: refuse rather than ignore */
-    amqp.port = 5672;
-    if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK) {
-        long p;
-        if (rs_parse_long(port, 1, 65535, &p) != 0)
-            bad_url(url);
-        amqp.port = (int)p;
-    }
-    if (curl_url_get(u, CURLUPART_USER, &user, CURLU_URLDECODE) == CURLUE_OK && user[0] != '\0')
-        amqp.user = dup_or_die(user);
-    else
-        amqp.user = dup_or_die("guest");
-    if (curl_url_get(u, CURLUPART_PASSWORD, &password, CURLU_URLDECODE) == CURLUE_OK)
-        amqp.password = dup_or_die(password);
-    else
-        amqp.password = dup_or_die("guest");
-    /* The vhost is the path without its '/', percent-decoded ("%2F" is
-     * "/"); none or an empty one means the default vhost "/". */
-    if (curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) == CURLUE_OK &&
-        path[0] == '/' && path[1] != '\0')
-        amqp.vhost = dup_or_die(path + 1);
-    else
-        amqp.vhost = dup_or_die("/");
-    /* IPv6 literals come back in brackets; the socket layer wants them bare. */
-    size_t n = strlen(host);
-    if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
-        host[n - 1] = '\0';
-        amqp.host = dup_or_die(host + 1);
-    } else {
-        amqp.host = dup_or_die(host);
     }
     rs_spans_datastore("rabbitmq", amqp.host, amqp.port, NULL);
-    curl_free(host);
-    curl_free(port);
-    curl_free(user);
-    curl_free(password);
-    curl_free(path);
-    curl_free(query);
-    curl_url_cleanup(u);
 }
 
 void rs_amqp_init(void)
 {
-    const char *url = rs_config_url("AMQP_URL", "amqp", "amqp://guest:guest@rabbitmq:5672/");
+    read_url();
     amqp.timeout_ms = rs_config_int("AMQP_TIMEOUT_MS", 2000, 10, 600000);
     amqp.heartbeat_s = (int)rs_config_int("AMQP_HEARTBEAT_S", 30, 0, 3600);
-    parse_url(url);
     amqp.timeout.tv_sec = amqp.timeout_ms / 1000;
     amqp.timeout.tv_usec = (amqp.timeout_ms % 1000) * 1000;
 }
@@ -313,6 +263,30 @@ typedef struct publisher {
     double                  last_used;  /* rs_now() */
 } publisher;
 
+/* A publisher on a new connection in confirm mode, or NULL. */
+static void *open_publisher(void *unused)
+{
+    (void)unused;
+    publisher *p = calloc(1, sizeof *p);
+    if (p == NULL) {
+        rs_log(RS_ERROR, "rabbitmq: out of memory");
+        return NULL;
+    }
+    p->conn = rs_amqp_connect("publisher");
+    if (p->conn == NULL) {
+        free(p);
+        return NULL;
+    }
+    amqp_confirm_select(p->conn, RS_AMQP_CHANNEL);
+    if (!rs_amqp_reply_ok(amqp_get_rpc_reply(p->conn), "confirm.select")) {
+        rs_amqp_close(p->conn, false);
+        free(p);
+        return NULL;
+    }
+    p->last_used = rs_now();
+    return p;
+}
+
 static void free_publisher(void *p)
 {
     publisher *pub = p;
@@ -320,40 +294,15 @@ static void free_publisher(void *p)
     free(pub);
 }
 
-static publisher *thread_publisher(void)
+/* Closes this thread's publisher: gracefully while its connection works,
+ * at once when it has failed. */
+static void drop(bool graceful)
 {
-    publisher *p = pthread_getspecific(amqp.key);
-    if (p == NULL) {
-        p = calloc(1, sizeof *p);
-        if (p == NULL)
-            return NULL;
-        if (pthread_setspecific(amqp.key, p) != 0) {
-            free(p);
-            return NULL;
-        }
-    }
-    return p;
-}
-
-static void drop(publisher *p, bool graceful)
-{
+    publisher *p = rs_thread_conn_take(&amqp.publishers);
+    if (p == NULL)
+        return;
     rs_amqp_close(p->conn, graceful);
-    p->conn = NULL;
-}
-
-static int open_publisher(publisher *p)
-{
-    p->conn = rs_amqp_connect("publisher");
-    if (p->conn == NULL)
-        return -1;
-    amqp_confirm_select(p->conn, RS_AMQP_CHANNEL);
-    if (!rs_amqp_reply_ok(amqp_get_rpc_reply(p->conn), "confirm.select")) {
-        drop(p, false);
-        return -1;
-    }
-    p->seq = 0;
-    p->last_used = rs_now();
-    return 0;
+    free(p);
 }
 
 typedef enum {
@@ -491,21 +440,21 @@ static rs_amqp_result publish(const char *message_id, const char *body, size_t l
 {
     if (!rs_monitor_up(amqp.monitor))
         return RS_AMQP_DOWN;   /* down: fail at once until the monitor sees it back */
-    publisher *p = thread_publisher();
-    if (p == NULL) {
-        rs_log(RS_ERROR, "rabbitmq: out of memory");
-        return RS_AMQP_DOWN;
-    }
     /* The broker drops a connection silent for two heartbeats: an idle one
      * is replaced before use rather than found dead. */
-    if (p->conn != NULL && amqp.heartbeat_s > 0 &&
-        rs_now() - p->last_used > (double)amqp.heartbeat_s)
-        drop(p, true);
+    publisher *idle = rs_thread_conn_peek(&amqp.publishers);
+    if (idle != NULL && amqp.heartbeat_s > 0 &&
+        rs_now() - idle->last_used > (double)amqp.heartbeat_s)
+        drop(true);
     bool written = false;   /* some attempt went out: failing now is not knowing */
+    /* Generation 0: a connection from before an outage is tried, not
+     * replaced (closing it gracefully could wait for the timeout); a
+     * broken one is tried once more on a fresh connection below. */
     for (int attempt = 0; attempt < 2; attempt++) {
-        bool reused = p->conn != NULL;
-        if (p->conn == NULL && open_publisher(p) != 0)
+        publisher *p = rs_thread_conn_get(&amqp.publishers, 0);
+        if (p == NULL)
             break;
+        bool reused = p->seq > 0;   /* a publisher's connection is opened to publish */
         double started = rs_now();
         bool earlier = written, this_written = false;
         sent s = publish_once(p, message_id, body, len, span, &this_written);
@@ -519,17 +468,17 @@ static rs_amqp_result publish(const char *message_id, const char *body, size_t l
             return earlier ? RS_AMQP_UNKNOWN : RS_AMQP_REFUSED;
         case SENT_RETURNED:
             /* No queue bound (deleted?): a new connection declares it again. */
-            drop(p, true);
+            drop(true);
             if (attempt == 0)
                 continue;
             return RS_AMQP_REFUSED;
         case SENT_TIMEOUT:
             /* A late confirm would confuse the next publish on this channel. */
-            drop(p, false);
+            drop(false);
             rs_monitor_report_failure(amqp.monitor);
             return RS_AMQP_UNKNOWN;
         case SENT_BROKEN:
-            drop(p, false);
+            drop(false);
             /* A connection that died while idle (the broker restarted, say)
              * is worth one fresh try; the order id makes a duplicate
              * harmless should the first attempt have reached the queue. */
@@ -559,9 +508,9 @@ rs_amqp_result rs_amqp_publish(const char *message_id, const char *body, size_t 
 
 int rs_amqp_publisher_start(void)
 {
-    if (pthread_key_create(&amqp.key, free_publisher) != 0)
+    if (rs_thread_conn_init(&amqp.publishers, open_publisher, free_publisher, NULL) != 0)
         return -1;
-    amqp.key_made = true;
+    amqp.publishers_made = true;
     char name[300];
     snprintf(name, sizeof name, "rabbitmq at %s:%d", amqp.host, amqp.port);
     amqp.monitor = rs_monitor_start(name, probe, NULL);
@@ -574,14 +523,9 @@ void rs_amqp_publisher_stop(void)
     amqp.monitor = NULL;
     rs_amqp_close(amqp.probe_conn, true);
     amqp.probe_conn = NULL;
-    if (amqp.key_made) {
-        publisher *p = pthread_getspecific(amqp.key);
-        if (p != NULL) {
-            free_publisher(p);
-            pthread_setspecific(amqp.key, NULL);
-        }
-        pthread_key_delete(amqp.key);
-        amqp.key_made = false;
+    if (amqp.publishers_made) {
+        rs_thread_conn_destroy(&amqp.publishers);
+        amqp.publishers_made = false;
     }
 }
 

@@ -5,6 +5,12 @@
  * that doubles with each failure, from 0.1 s up to 5 s; one success marks
  * it up and resets the delay. Callers answer 503 at once while it is not
  * due, instead of each waiting for a timeout. Thread-safe.
+ *
+ * Why not a monitor thread (rs_monitor.h), as the network stores have: a
+ * SQLite file has no server to probe, and a failed open fails at once,
+ * so the caller's own attempt is the probe and this only paces it.
+ * libmongoc watches its servers itself and gives up on server selection
+ * after a short timeout; the MongoDB stores only pace their retries here.
  */
 #ifndef RS_BACKOFF_H
 #define RS_BACKOFF_H

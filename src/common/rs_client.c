@@ -1,7 +1,7 @@
 /*
  * rs_client.c - HTTP client for peer calls over libcurl (see rs_client.h).
  *
- * One easy handle per thread, kept in thread-specific storage and cleaned up
+ * One easy handle per thread, kept in an rs_thread_conn slot and cleaned up
  * when the thread ends: curl keeps that handle's connections open between
  * calls, so a service talks to its peers over warm keep-alive connections.
  */
@@ -19,12 +19,19 @@
 #include "rs_metrics.h"
 #include "rs_service.h"
 #include "rs_spans.h"
+#include "rs_thread_conn.h"
 #include "rs_trace.h"
 
-static pthread_key_t handle_key;
+static rs_thread_conn handles;   /* each thread's easy handle */
 long rs_client_connect_timeout_ms;
 long rs_client_total_timeout_ms;
 static rs_metric *client_duration;
+
+static void *new_handle(void *unused)
+{
+    (void)unused;
+    return curl_easy_init();
+}
 
 static void free_handle(void *h)
 {
@@ -37,7 +44,7 @@ int rs_client_init(void)
     rs_client_total_timeout_ms = rs_config_int("CLIENT_TIMEOUT_MS", 5000, 1, 600000);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return -1;
-    if (pthread_key_create(&handle_key, free_handle) != 0)
+    if (rs_thread_conn_init(&handles, new_handle, free_handle, NULL) != 0)
         return -1;
     client_duration = rs_histogram("http_client_request_duration_seconds",
         "Calls to peer services, by peer and status.", "peer,status",
@@ -47,27 +54,18 @@ int rs_client_init(void)
 
 void rs_client_cleanup(void)
 {
-    CURL *h = pthread_getspecific(handle_key);
-    if (h != NULL) {
-        curl_easy_cleanup(h);
-        pthread_setspecific(handle_key, NULL);
-    }
+    rs_thread_conn_destroy(&handles);
     curl_global_cleanup();
 }
 
 static CURL *thread_handle(void)
 {
-    CURL *h = pthread_getspecific(handle_key);
-    if (h == NULL) {
-        h = curl_easy_init();
-        if (h != NULL && pthread_setspecific(handle_key, h) != 0) {
-            curl_easy_cleanup(h);
-            h = NULL;
-        }
-    } else {
+    CURL *h = rs_thread_conn_peek(&handles);
+    if (h != NULL) {
         curl_easy_reset(h);   /* options go, live connections stay */
+        return h;
     }
-    return h;
+    return rs_thread_conn_get(&handles, 0);
 }
 
 static size_t collect_body(char *data, size_t size, size_t n, void *out)

@@ -6,16 +6,26 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+void rs_config_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("configuration error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(RS_EXIT_CONFIG);
+}
+
 static void config_fail(const char *name, const char *value, const char *expected)
 {
-    fprintf(stderr, "configuration error: %s=\"%s\": expected %s\n",
-            name, value, expected);
-    exit(RS_EXIT_CONFIG);
+    rs_config_fail("%s=\"%s\": expected %s", name, value, expected);
 }
 
 static const char *env_value(const char *name)
@@ -130,11 +140,14 @@ static int split_url(const char *url, int default_port, rs_url *out)
     char *host = url_part(u, CURLUPART_HOST);
     char *port = url_part(u, CURLUPART_PORT);
     char *path = url_part(u, CURLUPART_PATH);
+    char *query = url_part(u, CURLUPART_QUERY);
     out->user = url_part(u, CURLUPART_USER);
     out->password = url_part(u, CURLUPART_PASSWORD);
     curl_url_cleanup(u);
     long p = default_port;
-    int rc = host != NULL && (port == NULL || rs_parse_long(port, 1, 65535, &p) == 0) ? 0 : -1;
+    /* No store understands options here: a query is refused, not ignored. */
+    int rc = host != NULL && query == NULL &&
+             (port == NULL || rs_parse_long(port, 1, 65535, &p) == 0) ? 0 : -1;
     out->port = (int)p;
     size_t n = host != NULL ? strlen(host) : 0;
     if (n > 2 && host[0] == '[' && host[n - 1] == ']')
@@ -145,6 +158,7 @@ static int split_url(const char *url, int default_port, rs_url *out)
     free(host);
     free(port);
     free(path);
+    free(query);
     return rc == 0 && out->host != NULL && out->path != NULL ? 0 : -1;
 }
 

@@ -31,11 +31,19 @@ typedef struct rs_url {
 } rs_url;
 
 /* Reads setting `name` (or def) as a URL of `scheme` and splits it. A value
- * that does not parse is a configuration error; `form` describes the
+ * that does not parse, or that has a query (no options are understood), is
+ * a configuration error; `form` describes the
  * expected form in the message ("redis://[:password@]host[:port][/db]"). */
 void rs_config_url_parts(const char *name, const char *scheme, const char *def,
                          int default_port, const char *form, rs_url *out);
 void rs_url_free(rs_url *u);
+
+/* A configuration error found elsewhere (a value that does not parse, or
+ * that contradicts another setting): prints "configuration error: " and
+ * the message, which names the variable and its value, as one line on
+ * stderr, and exits with RS_EXIT_CONFIG. */
+void rs_config_fail(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
 
 int rs_parse_long(const char *s, long min, long max, long *out);
 int rs_parse_bool(const char *s, bool *out);

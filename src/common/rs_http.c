@@ -58,13 +58,27 @@
 
 typedef struct server_loop server_loop;
 
+/* A connection's state is its request's phase. It moves
+ *
+ *   WAITING -> READING_HEADERS -> READING_BODY -> HANDLING -> WRITING
+ *      ^                                                         |
+ *      +------------------ (keep-alive) -------------------------+
+ *                                                                |
+ *                                            LINGERING <- (close after)
+ *
+ * A refused request goes straight to WRITING (from WAITING when its first
+ * bytes are already wrong), a stopping loop takes HANDLING ones there too,
+ * and any state but HANDLING may go to CLOSED (a HANDLING one is closed
+ * when its handler is done). enter() makes every change, with the
+ * deadline of the new state. */
 typedef enum {
-    CONN_WAITING,      /* for the first byte of a request */
-    CONN_READING,      /* a request's headers or body */
-    CONN_HANDLING,     /* the request is with its handler */
-    CONN_WRITING,      /* the reply is going out */
-    CONN_LINGERING,    /* closed for writing, reading to the end */
-    CONN_CLOSED        /* freed once the loop's events at hand are handled */
+    CONN_WAITING,         /* for the first byte of a request */
+    CONN_READING_HEADERS, /* its target and header fields: header_timeout */
+    CONN_READING_BODY,    /* its body: idle_timeout from the headers' end */
+    CONN_HANDLING,        /* dispatched: with its handler, no deadline */
+    CONN_WRITING,         /* answered: the reply is going out */
+    CONN_LINGERING,       /* closed for writing, reading to the end */
+    CONN_CLOSED           /* freed once the loop's events at hand are handled */
 } conn_state;
 
 struct rs_conn {
@@ -114,7 +128,6 @@ struct rs_server {
     server_loop     *loops;
     unsigned         nloops;
     rs_workers      *workers;
-    bool             inline_handlers;
     unsigned         max_connections;
     unsigned         max_per_client;
     double           idle_timeout;
@@ -152,6 +165,41 @@ bool rs_server_draining(const rs_server *s)
 
 static void drive(rs_conn *c);
 static void close_conn(rs_conn *c);
+
+/* ---- the connection's state ---- */
+
+/* Moves the connection to state `next` and sets that state's deadline. */
+static void enter(rs_conn *c, conn_state next)
+{
+    double now = rs_loop_now(c->sl->loop);
+    const rs_server *s = c->sl->server;
+    switch (next) {
+    case CONN_WAITING:
+    case CONN_READING_BODY:
+        c->deadline = now + s->idle_timeout;
+        break;
+    case CONN_READING_HEADERS:   /* never later than the wait allowed */
+        if (now + s->header_timeout < c->deadline)
+            c->deadline = now + s->header_timeout;
+        break;
+    case CONN_WRITING:
+        c->sent = 0;
+        c->deadline = now + s->idle_timeout;
+        break;
+    case CONN_LINGERING:
+        c->deadline = now + LINGER_S;
+        break;
+    case CONN_HANDLING:          /* the handler's time is its own */
+    case CONN_CLOSED:
+        break;
+    }
+    c->state = next;
+}
+
+static bool reading(const rs_conn *c)
+{
+    return c->state == CONN_READING_HEADERS || c->state == CONN_READING_BODY;
+}
 
 /* ---- the list of connections waiting for a request ---- */
 
@@ -300,10 +348,7 @@ static int on_message_begin(http_parser *p)
     rs_conn *c = conn_of(p);
     if (c->req == NULL && (c->req = new_request(c)) == NULL)
         return refuse(c, 500, "out of memory");
-    c->state = CONN_READING;
-    double header_deadline = rs_loop_now(c->sl->loop) + c->sl->server->header_timeout;
-    if (header_deadline < c->deadline)
-        c->deadline = header_deadline;
+    enter(c, CONN_READING_HEADERS);
     return 0;
 }
 
@@ -423,13 +468,12 @@ static int on_headers_complete(http_parser *p)
 {
     rs_conn *c = conn_of(p);
     rs_request *req = c->req;
-    server_loop *sl = c->sl;
     req->method = http_method_str((enum http_method)p->method);
     req->is_head = p->method == HTTP_HEAD;
     req->http10 = p->http_major == 1 && p->http_minor == 0;
     req->keep_alive = http_should_keep_alive(p) != 0;
     wait_list_remove(c);
-    c->deadline = rs_loop_now(sl->loop) + sl->server->idle_timeout;   /* for the body */
+    enter(c, CONN_READING_BODY);
     count_in_flight(req);
     if (resolve_fields(c) != 0)
         return -1;
@@ -481,8 +525,6 @@ static const http_parser_settings parser_settings = {
 
 /* ---- answering ---- */
 
-static void start_writing(rs_conn *c);
-
 /* A refused request: its JSON error, then the connection closes. */
 static void answer_refused(rs_conn *c, int status, const char *message)
 {
@@ -499,7 +541,7 @@ static void answer_refused(rs_conn *c, int status, const char *message)
     if (req->replied)   /* a handler's reply cannot be taken back */
         return;
     rs_reply_error(req, status, message);
-    start_writing(c);
+    enter(c, CONN_WRITING);
     if (!c->driving)
         drive(c);
 }
@@ -590,7 +632,7 @@ static void request_done(rs_request *req)
         close_conn(c);
         return;
     }
-    start_writing(c);
+    enter(c, CONN_WRITING);
     if (!c->driving)
         drive(c);
 }
@@ -629,7 +671,7 @@ static void dispatch(rs_conn *c)
 {
     rs_request *req = c->req;
     rs_server *s = c->sl->server;
-    c->state = CONN_HANDLING;
+    enter(c, CONN_HANDLING);
     rs_trace_begin(&req->trace, rs_req_header(req, "traceparent"));
     rs_router_match(s->router, req->method, req->path, &req->match);
     if (req->match.route != NULL)
@@ -647,7 +689,7 @@ static void dispatch(rs_conn *c)
         rs_trace_set_current(NULL);
         if (req->finished)
             request_done(req);
-    } else if (s->inline_handlers || req->match.route->run == RS_RUN_INLINE) {
+    } else if (req->match.route->run == RS_RUN_INLINE) {
         run_handler(req);
         request_done(req);
     } else if (rs_workers_submit(s->workers, req) != 0) {
@@ -693,7 +735,7 @@ static bool has_pending(const rs_conn *c)
 /* Reads and parses until a request is complete or the socket is dry. */
 static void read_requests(rs_conn *c)
 {
-    while (c->state == CONN_WAITING || c->state == CONN_READING) {
+    while (c->state == CONN_WAITING || reading(c)) {
         if (has_pending(c)) {
             parse(c, c->pending.data + c->pending_at, c->pending.len - c->pending_at, true);
             continue;
@@ -770,13 +812,6 @@ static void flush_reply(rs_conn *c)
         reply_sent(c);
 }
 
-static void start_writing(rs_conn *c)
-{
-    c->state = CONN_WRITING;
-    c->sent = 0;
-    c->deadline = rs_loop_now(c->sl->loop) + c->sl->server->idle_timeout;
-}
-
 /* Stops writing and reads what is left, so that the reply is not lost to
  * a reset caused by unread input. */
 static void start_lingering(rs_conn *c)
@@ -785,8 +820,7 @@ static void start_lingering(rs_conn *c)
         close_conn(c);
         return;
     }
-    c->state = CONN_LINGERING;
-    c->deadline = rs_loop_now(c->sl->loop) + LINGER_S;
+    enter(c, CONN_LINGERING);
 }
 
 /* Waits for the next request on this connection. */
@@ -796,9 +830,8 @@ static void wait_for_request(rs_conn *c)
         close_conn(c);
         return;
     }
-    c->state = CONN_WAITING;
+    enter(c, CONN_WAITING);
     c->error_status = 0;
-    c->deadline = rs_loop_now(c->sl->loop) + c->sl->server->idle_timeout;
     wait_list_add(c);
     http_parser_pause(&c->parser, 0);
 }
@@ -827,7 +860,8 @@ static void drive(rs_conn *c)
         conn_state before = c->state;
         switch (c->state) {
         case CONN_WAITING:
-        case CONN_READING:
+        case CONN_READING_HEADERS:
+        case CONN_READING_BODY:
             read_requests(c);
             break;
         case CONN_WRITING:
@@ -903,7 +937,7 @@ static void close_conn(rs_conn *c)
     rs_addr_table_remove(sl->server->addrs, &c->addr);
     atomic_fetch_sub(&sl->server->connections, 1);
     atomic_fetch_sub(&sl->nconns, 1);
-    c->state = CONN_CLOSED;
+    enter(c, CONN_CLOSED);
     c->free_job.run = free_conn_job;
     rs_loop_defer(sl->loop, &c->free_job);
 }
@@ -997,8 +1031,7 @@ static void admit(server_loop *sl, int fd, const struct sockaddr_storage *ss)
     if (sl->conns != NULL)
         sl->conns->prev = c;
     sl->conns = c;
-    c->state = CONN_WAITING;
-    c->deadline = rs_loop_now(sl->loop) + s->idle_timeout;
+    enter(c, CONN_WAITING);
     wait_list_add(c);
     if (rs_loop_watch(sl->loop, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->watch) != 0) {
         rs_log(RS_WARN, "cannot watch a connection: %s", strerror(errno));
@@ -1093,7 +1126,7 @@ static void check_deadlines(void *ctx, double now)
         next = c->next;
         if (c->state == CONN_HANDLING || now < c->deadline)
             continue;
-        if (c->state == CONN_READING) {
+        if (reading(c)) {
             answer_refused(c, 408, "request timed out");
         } else {
             close_conn(c);
@@ -1123,7 +1156,7 @@ static void close_all(server_loop *sl)
     while (sl->conns != NULL) {
         rs_conn *c = sl->conns;
         if (c->state == CONN_HANDLING)
-            c->state = CONN_WRITING;   /* the loop is over: nothing runs any more */
+            enter(c, CONN_WRITING);   /* the loop is over: nothing runs any more */
         close_conn(c);
     }
 }
@@ -1234,7 +1267,6 @@ rs_server *rs_server_start(const rs_server_config *cfg, const rs_router *router)
         return NULL;
     s->listen_fd = -1;
     s->router = router;
-    s->inline_handlers = cfg->inline_handlers;
     s->max_connections = cfg->max_connections;
     s->max_per_client = cfg->max_per_client > 0 ? cfg->max_per_client : cfg->max_connections;
     s->idle_timeout = cfg->idle_timeout_s;

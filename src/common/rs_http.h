@@ -13,9 +13,8 @@
  * listening socket and reads and writes the connections it accepted;
  * handlers run on a pool of worker threads (THREADS), so a handler may
  * block on a datastore or a peer without stalling other connections: a
- * slow call holds one worker, nothing else. Routes marked RS_RUN_INLINE, or
- * every route when inline_handlers is set, run on the loop's thread
- * instead: faster, for handlers that never wait. RS_RUN_ASYNC routes start
+ * slow call holds one worker, nothing else. Routes marked RS_RUN_INLINE
+ * run on the loop's thread instead: faster, for handlers that never wait. RS_RUN_ASYNC routes start
  * on the loop's thread too, with the connection set aside until the answer
  * is handed back by rs_req_finish; their calls to peers
  * (rs_client_call_async) run on that same loop, with no thread hand-off.
@@ -75,7 +74,6 @@ typedef struct rs_server_config {
     int          port;
     unsigned     io_threads;      /* event loops for the connections */
     unsigned     threads;         /* workers that run the handlers */
-    bool         inline_handlers; /* run every handler on the I/O threads */
     unsigned     max_connections;
     unsigned     max_per_client;  /* connections from one address; 0 = max_connections */
     unsigned     idle_timeout_s;  /* between requests, and for a body or a reply */

@@ -39,11 +39,8 @@ void rs_log_init(const char *service)
 {
     service_name = service;
     const char *level = rs_config_str("LOG_LEVEL", "info");
-    if (rs_log_parse_level(level, &min_level) != 0) {
-        fprintf(stderr, "configuration error: LOG_LEVEL=\"%s\": expected "
-                "one of debug, info, warn, error\n", level);
-        _exit(RS_EXIT_CONFIG);
-    }
+    if (rs_log_parse_level(level, &min_level) != 0)
+        rs_config_fail("LOG_LEVEL=\"%s\": expected one of debug, info, warn, error", level);
     access_log = rs_config_bool("ACCESS_LOG", true);
 }
 

@@ -7,7 +7,14 @@
  * timeout. A caller whose own command failed reports it: the store is
  * marked down and probed again at once. Changes of state are logged. The
  * outages are counted, so that a connection opened before the last one
- * can be told apart and replaced rather than tried.
+ * can be told apart and replaced rather than tried (rs_thread_conn.h).
+ *
+ * Why a thread: Redis, MariaDB and RabbitMQ are servers across a network,
+ * and a command sent to one that is gone waits for its timeout. One probe
+ * on the monitor's own connection learns the verdict for every thread, so
+ * that callers answer 503 at once while the store is down. SQLite and
+ * MongoDB need no such thread and pace their retries with rs_backoff.h
+ * instead (that header says why).
  */
 #ifndef RS_MONITOR_H
 #define RS_MONITOR_H

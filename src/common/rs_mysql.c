@@ -13,6 +13,7 @@
 #include "rs_spans.h"
 #include "rs_log.h"
 #include "rs_monitor.h"
+#include "rs_thread_conn.h"
 
 static struct {
     char           *host, *user, *password, *database;
@@ -20,7 +21,7 @@ static struct {
     unsigned        timeout_s;
     int           (*prepare)(MYSQL *db, void *ctx);
     void           *ctx;
-    pthread_key_t   conn_key;
+    rs_thread_conn  conns;       /* each thread's own */
     pthread_mutex_t lock;        /* guards prepared */
     bool            prepared;
     MYSQL          *probe_conn;  /* the monitor's own */
@@ -66,6 +67,12 @@ static MYSQL *connect_db(void)
     return db;
 }
 
+static void *open_conn(void *unused)
+{
+    (void)unused;
+    return connect_db();
+}
+
 static void close_conn(void *db)
 {
     mysql_close(db);
@@ -86,38 +93,17 @@ static bool probe(void *ctx)
     return my.probe_conn != NULL;
 }
 
-/* The monitor's count of outages when this thread's connection was made. */
-static _Thread_local unsigned conn_outages;
-
-static void drop_thread_conn(void)
-{
-    MYSQL *db = pthread_getspecific(my.conn_key);
-    pthread_setspecific(my.conn_key, NULL);
-    mysql_close(db);
-}
-
 /* This thread's connection; NULL (at once) while the server is down. A
  * connection from before the last outage is replaced, not tried: its
  * server may have restarted, and a statement sent on it could be lost
  * in a way that cannot be safely repeated. */
 static MYSQL *thread_conn(void)
 {
-    MYSQL *db = pthread_getspecific(my.conn_key);
     if (!rs_monitor_up(my.monitor))
         return NULL;
-    unsigned outages = rs_monitor_outages(my.monitor);
-    if (db != NULL && conn_outages == outages)
-        return db;
-    if (db != NULL)
-        drop_thread_conn();
-    db = connect_db();
+    MYSQL *db = rs_thread_conn_get(&my.conns, rs_monitor_outages(my.monitor));
     if (db == NULL)
         rs_monitor_report_failure(my.monitor);
-    if (db != NULL && pthread_setspecific(my.conn_key, db) != 0) {
-        mysql_close(db);
-        return NULL;
-    }
-    conn_outages = outages;
     return db;
 }
 
@@ -126,10 +112,8 @@ int rs_mysql_init(const char *default_url, int (*prepare)(MYSQL *db, void *ctx),
     rs_url url;
     rs_config_url_parts("MYSQL_URL", "mysql", default_url, 3306,
                         "mysql://user:password@host[:port]/database", &url);
-    if (url.path[0] == '\0' || strchr(url.path, '/') != NULL) {
-        fprintf(stderr, "configuration error: MYSQL_URL: name one database, as in mysql://user:password@host/shop\n");
-        exit(RS_EXIT_CONFIG);
-    }
+    if (url.path[0] == '\0' || strchr(url.path, '/') != NULL)
+        rs_config_fail("MYSQL_URL: name one database, as in mysql://user:password@host/shop");
     my.host = url.host;
     my.port = (unsigned)url.port;
     my.user = url.user != NULL ? url.user : strdup("root");
@@ -145,7 +129,7 @@ int rs_mysql_init(const char *default_url, int (*prepare)(MYSQL *db, void *ctx),
     my.prepare = prepare;
     my.ctx = ctx;
     if (mysql_library_init(0, NULL, NULL) != 0 ||
-        pthread_key_create(&my.conn_key, close_conn) != 0)
+        rs_thread_conn_init(&my.conns, open_conn, close_conn, NULL) != 0)
         return -1;
     pthread_mutex_init(&my.lock, NULL);
     char name[300];
@@ -161,8 +145,7 @@ void rs_mysql_shutdown(void)
     if (my.probe_conn != NULL)
         mysql_close(my.probe_conn);
     my.probe_conn = NULL;
-    drop_thread_conn();
-    pthread_key_delete(my.conn_key);
+    rs_thread_conn_destroy(&my.conns);
     pthread_mutex_destroy(&my.lock);
     free(my.host);
     free(my.user);
@@ -210,7 +193,7 @@ int rs_mysql_query(const char *sql, rs_mysql_result *out)
             out->rows = mysql_store_result(db);
             if (out->rows == NULL && mysql_field_count(db) != 0) {
                 rs_log(RS_WARN, "mysql: %s", mysql_error(db));
-                drop_thread_conn();
+                rs_thread_conn_drop(&my.conns);
                 rc = RS_MYSQL_UNKNOWN;   /* rows were due and did not arrive */
                 break;
             }
@@ -221,7 +204,7 @@ int rs_mysql_query(const char *sql, rs_mysql_result *out)
         if (err < CR_MIN_ERROR || err > CR_MAX_ERROR)
             return (int)err;   /* the server refused this statement */
         rs_log(RS_WARN, "mysql: %s", mysql_error(db));
-        drop_thread_conn();
+        rs_thread_conn_drop(&my.conns);
         if (err != CR_SERVER_GONE_ERROR) {
             rc = RS_MYSQL_UNKNOWN;   /* it may have been run: do not send it twice */
             break;

@@ -2,7 +2,8 @@
  * rs_mysql.h - MySQL/MariaDB for the services that use it (over libmariadb).
  *
  * rs_mysql_init reads MYSQL_URL (mysql://user:password@host[:port]/database)
- * and MYSQL_TIMEOUT_MS. Each worker thread keeps its own connection. The
+ * and MYSQL_TIMEOUT_MS. Each thread keeps its own connection
+ * (rs_thread_conn.h), replaced after an outage rather than tried. The
  * first connection of the process runs the service's prepare callback
  * (schema, seed), once, before the service listens when the server is
  * there. A monitor thread (rs_monitor.h) watches the server: while it is

@@ -24,9 +24,8 @@ struct rs_peer {
 
 static void bad_setting(const char *setting, const char *value)
 {
-    fprintf(stderr, "configuration error: %s=\"%s\": expected one or more http:// URLs, "
-            "comma-separated (at most %d)\n", setting, value, RS_PEER_MAX_ADDRS);
-    exit(RS_EXIT_CONFIG);
+    rs_config_fail("%s=\"%s\": expected one or more http:// URLs, comma-separated "
+                   "(at most %d)", setting, value, RS_PEER_MAX_ADDRS);
 }
 
 static void out_of_memory(void)

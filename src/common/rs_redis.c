@@ -13,6 +13,7 @@
 #include "rs_spans.h"
 #include "rs_log.h"
 #include "rs_monitor.h"
+#include "rs_thread_conn.h"
 
 static struct {
     char           *host;
@@ -20,7 +21,7 @@ static struct {
     char           *password;
     int             db;
     struct timeval  timeout;
-    pthread_key_t   conn_key;
+    rs_thread_conn  conns;       /* each thread's own */
     pthread_mutex_t lock;        /* guards the scripts' SHA-1s */
     redisContext   *probe_conn;  /* the monitor's own */
     rs_monitor     *monitor;
@@ -58,6 +59,12 @@ static redisContext *connect_redis(void)
     return c;
 }
 
+static void *open_connection(void *unused)
+{
+    (void)unused;
+    return connect_redis();
+}
+
 static void free_connection(void *c)
 {
     redisFree(c);
@@ -90,10 +97,8 @@ int rs_redis_init(void)
     rs_config_url_parts("REDIS_URL", "redis", "redis://redis:6379", 6379,
                         "redis://[:password@]host[:port][/db]", &url);
     long db = 0;
-    if (url.path[0] != '\0' && rs_parse_long(url.path, 0, 1000, &db) != 0) {
-        fprintf(stderr, "configuration error: REDIS_URL: \"%s\" is not a database number\n", url.path);
-        exit(RS_EXIT_CONFIG);
-    }
+    if (url.path[0] != '\0' && rs_parse_long(url.path, 0, 1000, &db) != 0)
+        rs_config_fail("REDIS_URL: \"%s\" is not a database number", url.path);
     redis.host = url.host;
     redis.port = url.port;
     redis.password = url.password;
@@ -107,7 +112,7 @@ int rs_redis_init(void)
     redis.timeout.tv_sec = timeout_ms / 1000;
     redis.timeout.tv_usec = (timeout_ms % 1000) * 1000;
     pthread_mutex_init(&redis.lock, NULL);
-    if (pthread_key_create(&redis.conn_key, free_connection) != 0)
+    if (rs_thread_conn_init(&redis.conns, open_connection, free_connection, NULL) != 0)
         return -1;
     char name[300];
     snprintf(name, sizeof name, "redis at %s:%d", redis.host, redis.port);
@@ -122,11 +127,7 @@ void rs_redis_shutdown(void)
     if (redis.probe_conn != NULL)
         redisFree(redis.probe_conn);
     redis.probe_conn = NULL;
-    redisContext *c = pthread_getspecific(redis.conn_key);
-    if (c != NULL) {
-        redisFree(c);
-        pthread_setspecific(redis.conn_key, NULL);
-    }
+    rs_thread_conn_destroy(&redis.conns);
     free(redis.host);
     free(redis.password);
     redis.host = redis.password = NULL;
@@ -140,24 +141,10 @@ bool rs_redis_up(void *unused)
 
 /* ---- commands ---- */
 
+/* This thread's connection; one from before the last outage is replaced. */
 static redisContext *thread_connection(void)
 {
-    redisContext *c = pthread_getspecific(redis.conn_key);
-    if (c == NULL) {
-        c = connect_redis();
-        if (c != NULL && pthread_setspecific(redis.conn_key, c) != 0) {
-            redisFree(c);
-            c = NULL;
-        }
-    }
-    return c;
-}
-
-static void drop_thread_connection(void)
-{
-    redisContext *c = pthread_getspecific(redis.conn_key);
-    pthread_setspecific(redis.conn_key, NULL);
-    redisFree(c);
+    return rs_thread_conn_get(&redis.conns, rs_monitor_outages(redis.monitor));
 }
 
 /* A connection that had died while idle (Redis restarted, say) fails with
@@ -192,7 +179,7 @@ redisReply *rs_redis_command(int argc, const char **argv, const size_t *lens)
         int err_no = errno;
         bool retry = worth_retrying(c, err_no);
         rs_log(RS_WARN, "redis: %s", c->errstr);
-        drop_thread_connection();
+        rs_thread_conn_drop(&redis.conns);
         if (!retry) {
             /* A timeout or another failure after the command went out:
              * Redis may run it (a hung one does, when it resumes). */

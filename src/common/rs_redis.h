@@ -4,9 +4,10 @@
  * rs_redis_init reads REDIS_URL (redis://[:password@]host[:port][/db]) and
  * REDIS_TIMEOUT_MS, and starts a monitor thread that pings Redis (every
  * second while it answers, every 200 ms while it does not): rs_redis_up
- * reports its verdict for /ready and db_up. Each worker thread keeps its own
- * connection. While Redis is down, commands fail at once instead of each
- * waiting for a timeout; when it is back, the next command reconnects.
+ * reports its verdict for /ready and db_up. Each thread keeps its own
+ * connection (rs_thread_conn.h). While Redis is down, commands fail at once
+ * instead of each waiting for a timeout; when it is back, the next command
+ * replaces a connection opened before the outage rather than trying it.
  *
  * A command returns the reply, to be freed with freeReplyObject, or NULL
  * when Redis cannot be reached (answer 503). Replies of type

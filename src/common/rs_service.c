@@ -119,11 +119,6 @@ void rs_service_init(const char *name)
     rs_trace_init(name);
 }
 
-void rs_service_handlers_never_block(void)
-{
-    service.server.inline_handlers = true;
-}
-
 void rs_service_depend(const char *system, bool (*is_up)(void *ctx), void *ctx)
 {
     if (service.ndeps == MAX_DEPENDENCIES) {
@@ -339,10 +334,9 @@ int rs_service_run(const rs_route *routes, size_t nroutes)
         rs_router_free(router);
         return 1;
     }
-    rs_log(RS_INFO, "%s listening on %s:%d with %u I/O threads and %u workers%s",
+    rs_log(RS_INFO, "%s listening on %s:%d with %u I/O threads and %u workers",
            service.name, service.server.bind, service.server.port,
-           service.server.io_threads, service.server.threads,
-           service.server.inline_handlers ? " (handlers inline)" : "");
+           service.server.io_threads, service.server.threads);
     int sig = wait_for_signal();
     rs_log(RS_INFO, "%s received, draining", sig == SIGINT ? "SIGINT" : "SIGTERM");
     drain(server);

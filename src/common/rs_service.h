@@ -29,12 +29,6 @@ void rs_service_init(const char *name);
 void rs_service_options(int argc, char **argv, const rs_route *routes, size_t n);
 const char *rs_service_name(void);
 
-/* Declares that no handler of this service ever waits on the network or a
- * timer (an in-process store, no fault delay): they then run on the I/O
- * threads, which saves two thread hand-offs per request. Call before
- * rs_service_run. */
-void rs_service_handlers_never_block(void);
-
 /* is_up is called by /ready and /metrics; it must answer fast. */
 void rs_service_depend(const char *system, bool (*is_up)(void *ctx), void *ctx);
 bool rs_service_ready(void);

@@ -10,6 +10,7 @@
 #include "rs_backoff.h"
 #include "rs_buf.h"
 #include "rs_log.h"
+#include "rs_thread_conn.h"
 
 #define BUSY_TIMEOUT_MS 5000
 
@@ -22,7 +23,7 @@ struct rs_sqlite_conn {
 struct rs_sqlite {
     rs_sqlite_config cfg;
     char            *path;
-    pthread_key_t    conn_key;
+    rs_thread_conn   conns;         /* each thread's own */
     pthread_mutex_t  lock;          /* guards prepared */
     bool             prepared;
     rs_backoff       backoff;
@@ -111,8 +112,9 @@ static sqlite3 *open_thread_db(rs_sqlite *s)
     return db;
 }
 
-static rs_sqlite_conn *open_conn(rs_sqlite *s)
+static void *open_conn(void *ctx)
 {
+    rs_sqlite *s = ctx;
     pthread_mutex_lock(&s->lock);
     int rc = s->prepared ? 0 : prepare_file(s);
     if (rc == 0)
@@ -147,7 +149,7 @@ rs_sqlite *rs_sqlite_new(const rs_sqlite_config *cfg)
         return NULL;
     s->cfg = *cfg;
     s->path = strdup(cfg->path);
-    if (s->path == NULL || pthread_key_create(&s->conn_key, close_conn) != 0) {
+    if (s->path == NULL || rs_thread_conn_init(&s->conns, open_conn, close_conn, s) != 0) {
         free(s->path);
         free(s);
         return NULL;
@@ -161,8 +163,7 @@ void rs_sqlite_free(rs_sqlite *s)
 {
     if (s == NULL)
         return;
-    close_conn(pthread_getspecific(s->conn_key));
-    pthread_key_delete(s->conn_key);
+    rs_thread_conn_destroy(&s->conns);
     pthread_mutex_destroy(&s->lock);
     rs_backoff_destroy(&s->backoff);
     free(s->path);
@@ -171,17 +172,13 @@ void rs_sqlite_free(rs_sqlite *s)
 
 rs_sqlite_conn *rs_sqlite_conn_get(rs_sqlite *s)
 {
-    rs_sqlite_conn *c = pthread_getspecific(s->conn_key);
+    rs_sqlite_conn *c = rs_thread_conn_peek(&s->conns);
     if (c != NULL)
         return c;
     if (!rs_backoff_due(&s->backoff))
         return NULL;
-    c = open_conn(s);
+    c = rs_thread_conn_get(&s->conns, 0);
     rs_backoff_note(&s->backoff, c != NULL);
-    if (c != NULL && pthread_setspecific(s->conn_key, c) != 0) {
-        close_conn(c);
-        return NULL;
-    }
     return c;
 }
 
@@ -213,7 +210,6 @@ void rs_sqlite_ok(rs_sqlite *s)
 void rs_sqlite_fail(rs_sqlite *s, rs_sqlite_conn *c, const char *what)
 {
     rs_log(RS_ERROR, "sqlite: %s: %s", what, sqlite3_errmsg(c->db));
-    pthread_setspecific(s->conn_key, NULL);
-    close_conn(c);
+    rs_thread_conn_drop(&s->conns);
     rs_backoff_note(&s->backoff, false);
 }

@@ -252,8 +252,7 @@ static const char *env(const char *name)
 
 static void config_error(const char *name, const char *value, const char *why)
 {
-    fprintf(stderr, "configuration error: %s: \"%s\" %s\n", name, value, why);
-    exit(RS_EXIT_CONFIG);
+    rs_config_fail("%s: \"%s\" %s", name, value, why);
 }
 
 static void read_sampler(void)

@@ -44,9 +44,8 @@ void orders_init(void)
     orders.min_ms = rs_config_int("DISPATCH_MIN_MS", 84, 0, 600000);
     orders.max_ms = rs_config_int("DISPATCH_MAX_MS", 168, 0, 600000);
     if (orders.max_ms < orders.min_ms) {
-        fprintf(stderr, "configuration error: DISPATCH_MAX_MS=\"%ld\": expected at least "
-                "DISPATCH_MIN_MS (%ld)\n", orders.max_ms, orders.min_ms);
-        exit(RS_EXIT_CONFIG);
+        rs_config_fail("DISPATCH_MAX_MS=\"%ld\": expected at least DISPATCH_MIN_MS (%ld)",
+                       orders.max_ms, orders.min_ms);
     }
     orders.error_percent = rs_config_int("DISPATCH_ERROR_PERCENT", 0, 0, 100);
     orders.processed = rs_counter("orders_processed_total",

@@ -33,9 +33,8 @@ void peers_init(void)
     peers.gateway = rs_config_str("PAYMENT_GATEWAY", NULL);
     if (peers.gateway != NULL && rs_parse_url_scheme(peers.gateway, "http") != 0 &&
         rs_parse_url_scheme(peers.gateway, "https") != 0) {
-        fprintf(stderr, "configuration error: PAYMENT_GATEWAY=\"%s\": expected a URL of the "
-                "form http[s]://host[:port]...\n", peers.gateway);
-        exit(RS_EXIT_CONFIG);
+        rs_config_fail("PAYMENT_GATEWAY=\"%s\": expected a URL of the form "
+                       "http[s]://host[:port]...", peers.gateway);
     }
     peers.gateway_timeout_ms = rs_config_int("PAYMENT_GATEWAY_TIMEOUT_MS", 3000, 1, 600000);
 }

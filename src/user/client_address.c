@@ -88,11 +88,9 @@ void client_address_init(void)
     char *save = NULL;
     for (char *item = strtok_r(copy, ", ", &save); item != NULL; item = strtok_r(NULL, ", ", &save)) {
         if (ntrusted == MAX_TRUSTED || parse_block(item, &trusted[ntrusted]) != 0) {
-            fprintf(stderr, "configuration error: TRUSTED_PROXIES=\"%s\": expected \"none\" or at "
-                    "most %d IPv4 or IPv6 addresses or CIDR blocks, comma-separated\n",
-                    value, MAX_TRUSTED);
             free(copy);
-            exit(RS_EXIT_CONFIG);
+            rs_config_fail("TRUSTED_PROXIES=\"%s\": expected \"none\" or at most %d IPv4 or "
+                           "IPv6 addresses or CIDR blocks, comma-separated", value, MAX_TRUSTED);
         }
         ntrusted++;
     }

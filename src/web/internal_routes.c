@@ -35,9 +35,8 @@ static struct {
 
 static void bad_entry(const char *list, const char *why)
 {
-    fprintf(stderr, "configuration error: GATEWAY_INTERNAL_ROUTES=\"%s\": %s (expected "
-            "<service>/<path>,...)\n", list, why);
-    exit(RS_EXIT_CONFIG);
+    rs_config_fail("GATEWAY_INTERNAL_ROUTES=\"%s\": %s (expected <service>/<path>,...)",
+                   list, why);
 }
 
 static char *dup_or_die(const char *s, size_t n)

@@ -241,16 +241,14 @@ static void read_policy(void)
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)value[i];
         if (ch < 0x20 || ch > 0x7e) {
-            fprintf(stderr, "configuration error: CONTENT_SECURITY_POLICY holds a control or "
-                    "non-ASCII byte (0x%02x at %zu): expected one header value of printable "
-                    "ASCII, or \"off\"\n", ch, i);
-            exit(RS_EXIT_CONFIG);
+            rs_config_fail("CONTENT_SECURITY_POLICY holds a control or non-ASCII byte "
+                           "(0x%02x at %zu): expected one header value of printable ASCII, "
+                           "or \"off\"", ch, i);
         }
     }
     if (n > POLICY_MAX) {
-        fprintf(stderr, "configuration error: CONTENT_SECURITY_POLICY is %zu bytes: expected "
-                "at most %d\n", n, POLICY_MAX);
-        exit(RS_EXIT_CONFIG);
+        rs_config_fail("CONTENT_SECURITY_POLICY is %zu bytes: expected at most %d",
+                       n, POLICY_MAX);
     }
     csp = value;
 }

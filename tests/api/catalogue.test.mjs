@@ -3,7 +3,7 @@
 // edges (bad input, limits, metrics, tracing), store outages and shutdown.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import {
   ROOT, binary, call, freePort, parseMetrics, rawRequest, removeDir, runToExit,
@@ -400,6 +400,35 @@ describe('catalogue configuration and lifecycle', () => {
       await svc.stop();
       removeDir(dir);
     }
+  });
+
+  // Each thread that runs a handler opens its own SQLite connection (and the
+  // main thread one, checking the file at start): on one event loop that is
+  // one more open file, however many requests run at once.
+  test('where handlers run follows the store: SQLite on the event loops, GO_SLOW on workers', async () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'c.db');
+    for (const [env, where] of [[{}, 'the event loops'], [{ GO_SLOW: '1' }, 'the workers']]) {
+      const svc = await startService('catalogue', { DOCSTORE_PATH: db, IO_THREADS: '1', THREADS: '8', ...env });
+      try {
+        const statuses = await Promise.all(Array.from({ length: 40 },
+          () => svc.fetch('/product/RB-PEBBLE-5').then((r) => r.status)));
+        assert.ok(statuses.every((st) => st === 200), String(statuses));
+        const said = svc.logs.filter((l) => /^handlers run on /.test(l.msg)).map((l) => l.msg);
+        assert.deepEqual(said, [`handlers run on ${where}`]);
+        const fdDir = `/proc/${svc.child.pid}/fd`;
+        const opened = readdirSync(fdDir).filter((fd) => {
+          try { return readlinkSync(path.join(fdDir, fd)) === db; } catch { return false; }
+        }).length;
+        if (where === 'the event loops')
+          assert.equal(opened, 2, "the start-up check's, then the one loop's");
+        else
+          assert.ok(opened >= 2 && opened <= 9, `${opened} connections for 8 workers`);
+      } finally {
+        await svc.stop();
+      }
+    }
+    removeDir(dir);
   });
 
   test('a port already taken is an error at start, never shared', async () => {

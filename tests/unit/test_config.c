@@ -2,7 +2,7 @@
  * test_config.c - unit tests for rs_config: the pure parsers
  * (rs_parse_long, rs_parse_bool, rs_parse_url_scheme) and the
  * environment readers, including the exit with status 2 on a bad value
- * (checked in a forked child).
+ * (checked in a forked child), and rs_config_fail's one line.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -240,11 +240,12 @@ static void test_config_url_parts(void **state)
 
 /* ---- exit status 2 on a bad value (in a child) ---- */
 
-typedef enum { READ_INT, READ_BOOL, READ_URL, READ_URL_PARTS } reader;
+typedef enum { READ_INT, READ_BOOL, READ_URL, READ_URL_PARTS, FAIL } reader;
 
 /* Forks a child that sets name=value and reads it with the given reader;
  * the child's stderr goes to err_fd (or /dev/null when -1). The child exits
- * 0 when the reader returns. Returns the child's wait status. */
+ * 0 when the reader returns. FAIL calls rs_config_fail about the value
+ * instead. Returns the child's wait status. */
 static int run_child(reader which, const char *name, const char *value, int err_fd)
 {
     fflush(stdout);
@@ -263,6 +264,8 @@ static int run_child(reader which, const char *name, const char *value, int err_
             (void)rs_config_bool(name, false);
         else if (which == READ_URL)
             (void)rs_config_url(name, "http", NULL);
+        else if (which == FAIL)
+            rs_config_fail("%s=\"%s\": expected at most %d", name, getenv(name), 3);
         else {
             rs_url url;
             rs_config_url_parts(name, "redis", "redis://x", 6379, "redis://host", &url);
@@ -321,27 +324,41 @@ static void test_config_url_parts_bad_value_exits_2(void **state)
     assert_exit_status(run_child(READ_URL_PARTS, "RS_TEST_URL", "redis://", -1), RS_EXIT_CONFIG);
     assert_exit_status(run_child(READ_URL_PARTS, "RS_TEST_URL", "redis://h:99999", -1), RS_EXIT_CONFIG);
     assert_exit_status(run_child(READ_URL_PARTS, "RS_TEST_URL", "http://h", -1), RS_EXIT_CONFIG);
+    assert_exit_status(run_child(READ_URL_PARTS, "RS_TEST_URL", "redis://h/?db=1", -1), RS_EXIT_CONFIG);
     assert_exit_status(run_child(READ_URL_PARTS, "RS_TEST_URL", "redis://h:6390/0", -1), 0);
+}
+
+/* The child's stderr, in msg; returns its wait status. */
+static int child_message(reader which, const char *name, const char *value, char msg[512])
+{
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    int status = run_child(which, name, value, fds[1]);
+    close(fds[1]);
+    size_t used = 0;
+    ssize_t n;
+    while (used < 511 && (n = read(fds[0], msg + used, 511 - used)) > 0)
+        used += (size_t)n;
+    msg[used] = '\0';
+    close(fds[0]);
+    return status;
 }
 
 static void test_config_error_message_names_variable(void **state)
 {
     (void)state;
-    int fds[2];
-    assert_int_equal(pipe(fds), 0);
-    int status = run_child(READ_INT, "RS_TEST_PORT", "eighty", fds[1]);
-    close(fds[1]);
     char msg[512];
-    size_t used = 0;
-    ssize_t n;
-    while (used < sizeof msg - 1 &&
-           (n = read(fds[0], msg + used, sizeof msg - 1 - used)) > 0)
-        used += (size_t)n;
-    msg[used] = '\0';
-    close(fds[0]);
-    assert_exit_status(status, RS_EXIT_CONFIG);
+    assert_exit_status(child_message(READ_INT, "RS_TEST_PORT", "eighty", msg), RS_EXIT_CONFIG);
     assert_string_equal(msg, "configuration error: RS_TEST_PORT=\"eighty\": "
                              "expected an integer from 1 to 100\n");
+}
+
+static void test_config_fail_prints_one_line_and_exits_2(void **state)
+{
+    (void)state;
+    char msg[512];
+    assert_exit_status(child_message(FAIL, "RS_TEST_MAX", "9", msg), RS_EXIT_CONFIG);
+    assert_string_equal(msg, "configuration error: RS_TEST_MAX=\"9\": expected at most 3\n");
 }
 
 int main(void)
@@ -366,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_config_url_bad_value_exits_2),
         cmocka_unit_test(test_config_url_parts_bad_value_exits_2),
         cmocka_unit_test(test_config_error_message_names_variable),
+        cmocka_unit_test(test_config_fail_prints_one_line_and_exits_2),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
