@@ -16,9 +16,11 @@
 #include <sys/random.h>
 
 #include "cart.h"
+#include "rs_db.h"
 #include "rs_log.h"
 #include "rs_redis.h"
 #include "rs_service.h"
+#include "rs_time.h"
 
 #define TTL_S "3600"
 #define KEY_MAX 80

@@ -6,7 +6,9 @@
 
 #include <time.h>
 
+#include "rs_db.h"
 #include "rs_service.h"
+#include "rs_time.h"
 
 static products_store *store;
 static long go_slow_ms;
@@ -51,16 +53,10 @@ void get_products(rs_request *req)
     reply_from_store(req, st, &out, "no products");
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 void get_product(rs_request *req)
 {
     if (go_slow_ms > 0)
-        sleep_ms(go_slow_ms);
+        rs_sleep_ms(go_slow_ms);
     rs_buf out = RS_BUF_INIT;
     double started = rs_now();
     products_status st = store->ops->get(store, rs_req_param(req, "sku"), &out);

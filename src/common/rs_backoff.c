@@ -4,7 +4,7 @@
  */
 #include "rs_backoff.h"
 
-#include "rs_service.h"
+#include "rs_time.h"
 
 #define DELAY_MIN 0.1
 #define DELAY_MAX 5.0

@@ -17,8 +17,8 @@
 #include "rs_config.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
-#include "rs_service.h"
 #include "rs_spans.h"
+#include "rs_time.h"
 #include "rs_trace.h"
 
 static pthread_key_t handle_key;

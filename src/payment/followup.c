@@ -12,6 +12,7 @@
 #include "peers.h"
 #include "rs_log.h"
 #include "rs_service.h"
+#include "rs_time.h"
 
 #define FIRST_PAUSE_S 0.5
 #define MAX_PAUSE_S   15.0

@@ -9,6 +9,7 @@
 #include "rs_metrics.h"
 #include "rs_mysql.h"
 #include "rs_service.h"
+#include "rs_util.h"
 
 static const rs_route routes[] = {
     {"GET", "/health",                 get_health,   RS_PARAM_ID, RS_RUN_INLINE},

@@ -14,10 +14,12 @@
 #include "rs_buf.h"
 #include "rs_client.h"
 #include "rs_config.h"
+#include "rs_db.h"
 #include "rs_json.h"
 #include "rs_mysql.h"
 #include "rs_peer.h"
 #include "rs_service.h"
+#include "rs_time.h"
 #include "rs_valid.h"
 
 #define MATCH_MIN_CHARS 3

@@ -16,9 +16,11 @@
 #include "login_guard.h"
 #include "password_pool.h"
 #include "passwords.h"
+#include "rs_db.h"
 #include "rs_json.h"
 #include "rs_redis.h"
 #include "rs_service.h"
+#include "rs_time.h"
 #include "rs_valid.h"
 
 #define ORDERID_MAX 100

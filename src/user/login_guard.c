@@ -17,6 +17,7 @@
 
 #include "rs_config.h"
 #include "rs_service.h"
+#include "rs_time.h"
 
 #define SETS 4096
 #define WAYS 4

@@ -19,6 +19,7 @@
 #include "rs_redis.h"
 #include "rs_service.h"
 #include "users.h"
+#include "rs_util.h"
 
 static const rs_route routes[] = {
     {"GET",  "/health",      get_health,    RS_PARAM_ID, RS_RUN_WORKER},

@@ -13,6 +13,7 @@
 #include "proxy.h"
 #include "rs_config.h"
 #include "rs_log.h"
+#include "rs_percent.h"
 #include "rs_router.h"
 #include "rs_service.h"
 #include "upstreams.h"
