@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "cart.h"
+#include "cart_money.h"
 #include "rs_db.h"
 #include "rs_log.h"
 #include "rs_redis.h"

@@ -2,7 +2,7 @@
  * main.c - the cart service: shopping carts in Redis, priced from the
  * catalogue, changed atomically.
  */
-#include "catalogue.h"
+#include "catalogue_client.h"
 #include "handlers.h"
 #include "rs_client.h"
 #include "rs_log.h"
@@ -12,7 +12,7 @@
 #include "rs_util.h"
 
 static const rs_route routes[] = {
-    {"GET",    "/health",            get_health,  RS_PARAM_ID, RS_RUN_INLINE},
+    {"GET",    "/health",            cart_get_health, RS_PARAM_ID, RS_RUN_INLINE},
     {"GET",    "/cart/:id",          get_cart,    RS_PARAM_ID, RS_RUN_WORKER},
     {"DELETE", "/cart/:id",          delete_cart, RS_PARAM_ID, RS_RUN_WORKER},
     {"GET",    "/rename/:from/:to",  rename_cart, RS_PARAM_ID, RS_RUN_WORKER},
