@@ -38,7 +38,7 @@ static void reply_from_store(rs_request *req, products_status st, rs_buf *out,
         rs_reply_error(req, 503, "database not available");
 }
 
-void get_health(rs_request *req)
+void catalogue_get_health(rs_request *req)
 {
     json_t *body = json_pack("{s:s,s:b}", "app", "OK", "mongo", store->ops->is_up(store));
     rs_reply_json(req, 200, body);

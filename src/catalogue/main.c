@@ -15,7 +15,7 @@
 #include "rs_util.h"
 
 static const rs_route routes[] = {
-    {"GET", "/health",        get_health,               RS_PARAM_ID,   RS_RUN_WORKER},
+    {"GET", "/health",        catalogue_get_health,     RS_PARAM_ID,   RS_RUN_WORKER},
     {"GET", "/products",      get_products,             RS_PARAM_ID,   RS_RUN_WORKER},
     {"GET", "/product/:sku",  get_product,              RS_PARAM_ID,   RS_RUN_WORKER},
     {"GET", "/products/:cat", get_products_in_category, RS_PARAM_ID,   RS_RUN_WORKER},

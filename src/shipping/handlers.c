@@ -70,7 +70,7 @@ static void reply_cities(rs_request *req, rs_mysql_result *r)
     rs_reply_json(req, 200, list);
 }
 
-void get_health(rs_request *req)
+void shipping_get_health(rs_request *req)
 {
     rs_reply_text(req, 200, "OK");
 }

@@ -38,7 +38,7 @@ static void reply_unavailable(rs_request *req)
     rs_reply_error(req, 503, "database not available");
 }
 
-void get_health(rs_request *req)
+void user_get_health(rs_request *req)
 {
     rs_reply_json(req, 200, json_pack("{s:s,s:b}", "app", "OK", "mongo", store->ops->is_up(store)));
 }
