@@ -845,18 +845,18 @@ static void html_charts(rs_buf *b, const json_t *results)
     double lat = latency_divisor(timeline);
     const struct chart throughput = {
         "Throughput (per second)", 1, 1, 2,
-        {{"requests", "requests/s", COLOR_BLUE, 1},
-         {"errors", "errors/s", COLOR_RED, 0}}};
+        {{"requests", "requests/s", CHART_COLOR_BLUE, 1},
+         {"errors", "errors/s", CHART_COLOR_RED, 0}}};
     const struct chart latency = {
         lat == 1e6 ? "Latency (s)" : "Latency (ms)", lat, 0, 3,
-        {{"p50_us", "p50", COLOR_BLUE, 0},
-         {"p95_us", "p95", COLOR_AMBER, 0},
-         {"p99_us", "p99", COLOR_ROSE, 0}}};
+        {{"p50_us", "p50", CHART_COLOR_BLUE, 0},
+         {"p95_us", "p95", CHART_COLOR_AMBER, 0},
+         {"p99_us", "p99", CHART_COLOR_ROSE, 0}}};
     const struct chart errors = {
-        "Errors per second", 1, 1, 1, {{"errors", "errors/s", COLOR_RED, 1}}};
+        "Errors per second", 1, 1, 1, {{"errors", "errors/s", CHART_COLOR_RED, 1}}};
     const struct chart active = {
         open ? "Journeys in flight" : "Active VUs", 1, 1, 1,
-        {{"active", open ? "journeys in flight" : "VUs in the load", COLOR_TEAL, 1}}};
+        {{"active", open ? "journeys in flight" : "VUs in the load", CHART_COLOR_TEAL, 1}}};
 
     rs_buf_puts(b, "<h2>Over time</h2>\n<div class=\"charts\">\n");
     chart_svg(b, timeline, &throughput);
