@@ -30,6 +30,10 @@ typedef struct cart_line {
     long        qty;
 } cart_line;
 
+/* Makes the scripts' sources, once, before any thread: 0, or -1 when
+ * memory runs out. */
+int         cart_store_init(void);
+
 cart_status cart_get(const char *id, char **stored, size_t *len);
 /* Deletes the cart; with a token, only the life of the cart it names (a
  * cart made since, under the same id, is CART_OTHER_CART and kept). */

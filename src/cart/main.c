@@ -2,6 +2,7 @@
  * main.c - the cart service: shopping carts in Redis, priced from the
  * catalogue, changed atomically.
  */
+#include "cart_store.h"
 #include "catalogue_client.h"
 #include "handlers.h"
 #include "rs_client.h"
@@ -26,6 +27,10 @@ int main(int argc, char **argv)
     rs_service_options(argc, argv, routes, RS_ARRAY_LEN(routes));
     rs_service_init("cart");
     catalogue_init();
+    if (cart_store_init() != 0) {
+        rs_log(RS_ERROR, "out of memory");
+        return 1;
+    }
     if (rs_redis_init() != 0) {
         rs_log(RS_ERROR, "cannot start the redis monitor");
         return 1;
