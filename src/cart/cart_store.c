@@ -19,7 +19,6 @@
 #include "rs_db.h"
 #include "rs_log.h"
 #include "rs_redis.h"
-#include "rs_service.h"
 #include "rs_time.h"
 
 #define TTL_S "3600"

@@ -20,7 +20,6 @@
 #include "rs_json.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
-#include "rs_service.h"
 #include "rs_spans.h"
 #include "rs_time.h"
 #include "rs_trace.h"

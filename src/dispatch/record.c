@@ -12,7 +12,6 @@
 #include "rs_json.h"
 #include "rs_log.h"
 #include "rs_redis.h"
-#include "rs_service.h"
 #include "rs_time.h"
 
 #define KEY_PREFIX "dispatch:order:"

@@ -12,7 +12,6 @@
 #include "peers.h"
 #include "rs_cond.h"
 #include "rs_log.h"
-#include "rs_service.h"
 #include "rs_time.h"
 
 #define FIRST_PAUSE_S 0.5

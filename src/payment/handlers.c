@@ -26,7 +26,6 @@
 #include "rs_json.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
-#include "rs_service.h"
 #include "rs_time.h"
 #include "rs_util.h"
 

@@ -8,7 +8,6 @@
 
 #include "rs_db.h"
 #include "rs_mysql.h"
-#include "rs_service.h"
 #include "rs_time.h"
 
 int ratings_prepare(MYSQL *db, void *ctx)

@@ -18,7 +18,6 @@
 #include "rs_json.h"
 #include "rs_mysql.h"
 #include "rs_peer.h"
-#include "rs_service.h"
 #include "rs_time.h"
 #include "rs_valid.h"
 

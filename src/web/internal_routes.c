@@ -15,7 +15,6 @@
 #include "rs_log.h"
 #include "rs_percent.h"
 #include "rs_router.h"
-#include "rs_service.h"
 #include "upstreams.h"
 
 #define DEFAULT_ROUTES "user/order,cart/shipping,*/health,*/_health,*/ready,*/metrics"
