@@ -30,13 +30,19 @@
     "  return out\n" \
     "end\n"
 
+/* The stored cart under KEYS[1] as raw, or the refusal NOCART. */
+#define FIND_CART_LUA \
+    "local raw = redis.call('GET', KEYS[1])\n" \
+    "if not raw then return redis.error_reply('NOCART no such cart') end\n"
+
 static const char *const add_names[ADD_NARGS] = {
     [ADD_SKU] = "sku", [ADD_NAME] = "name", [ADD_PRICE] = "price", [ADD_QTY] = "qty",
     [ADD_MAX_QTY] = "max_qty", [ADD_MAX_LINES] = "max_lines", [ADD_TTL] = "ttl",
     [ADD_TOKEN] = "token"};
 
 /* KEYS[1] cart. */
-const cart_script cart_add_script = {"add", 1, ADD_NARGS, add_names, STAMP_LUA
+const cart_script cart_add_script = {"add", 1, ADD_NARGS, add_names,
+    STAMP_LUA
     "local raw = redis.call('GET', KEYS[1])\n"
     "local cart = {items = {}}\n"
     "if raw then cart = cjson.decode(raw) end\n"
@@ -64,9 +70,8 @@ static const char *const update_names[UPDATE_NARGS] = {
     [UPDATE_SKU] = "sku", [UPDATE_QTY] = "qty", [UPDATE_TTL] = "ttl", [UPDATE_TOKEN] = "token"};
 
 /* KEYS[1] cart; a quantity of 0 removes the line. */
-const cart_script cart_update_script = {"update", 1, UPDATE_NARGS, update_names, STAMP_LUA
-    "local raw = redis.call('GET', KEYS[1])\n"
-    "if not raw then return redis.error_reply('NOCART no such cart') end\n"
+const cart_script cart_update_script = {"update", 1, UPDATE_NARGS, update_names,
+    STAMP_LUA FIND_CART_LUA
     "local cart = cjson.decode(raw)\n"
     "local qty = tonumber(args.qty)\n"
     "for i, item in ipairs(cart.items) do\n"
@@ -82,9 +87,8 @@ static const char *const shipping_names[SHIPPING_NARGS] = {
     [SHIPPING_TOKEN] = "token"};
 
 /* KEYS[1] cart; the one shipping line is replaced, and stays last. */
-const cart_script cart_shipping_script = {"shipping", 1, SHIPPING_NARGS, shipping_names, STAMP_LUA
-    "local raw = redis.call('GET', KEYS[1])\n"
-    "if not raw then return redis.error_reply('NOCART no such cart') end\n"
+const cart_script cart_shipping_script = {"shipping", 1, SHIPPING_NARGS, shipping_names,
+    STAMP_LUA FIND_CART_LUA
     "local cart = cjson.decode(raw)\n"
     "local items = {}\n"
     "for _, item in ipairs(cart.items) do\n"
@@ -101,9 +105,8 @@ static const char *const rename_names[RENAME_NARGS] = {
 /* KEYS[1] from, KEYS[2] to. Quantities of a SKU in both carts add up; the
  * target's shipping line wins over the source's; nothing changes if a
  * limit would be exceeded. */
-const cart_script cart_rename_script = {"rename", 2, RENAME_NARGS, rename_names, STAMP_LUA
-    "local raw = redis.call('GET', KEYS[1])\n"
-    "if not raw then return redis.error_reply('NOCART no such cart') end\n"
+const cart_script cart_rename_script = {"rename", 2, RENAME_NARGS, rename_names,
+    STAMP_LUA FIND_CART_LUA
     "if KEYS[1] == KEYS[2] then return raw end\n"
     "local into = redis.call('GET', KEYS[2])\n"
     "if not into then\n"
@@ -139,8 +142,7 @@ static const char *const delete_names[DELETE_NARGS] = {[DELETE_TOKEN] = "token"}
 
 /* KEYS[1] cart; the token "" deletes whichever cart is there. */
 const cart_script cart_delete_script = {"delete", 1, DELETE_NARGS, delete_names,
-    "local raw = redis.call('GET', KEYS[1])\n"
-    "if not raw then return redis.error_reply('NOCART no such cart') end\n"
+    FIND_CART_LUA
     "if args.token ~= '' and cjson.decode(raw).token ~= args.token then\n"
     "  return redis.error_reply('OTHER another cart')\n"
     "end\n"
