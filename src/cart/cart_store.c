@@ -1,10 +1,9 @@
 /*
- * cart_store.c - carts in Redis (see cart_store.h): the Lua scripts that
- * change them, and the calls that run them.
+ * cart_store.c - carts in Redis (see cart_store.h): the calls that run
+ * the Lua scripts of cart_scripts.h, and what their replies mean.
  *
- * A script signals a refused change with an error reply whose first word
- * is a code naming the reason (NOCART, NOLINE, QTY, LINES), followed by
- * words for people; Redis passes such a reply through as it is.
+ * Redis passes a script's refusal (an error reply whose first word is a
+ * code, cart_scripts.c) through as it is; refusal() reads the code.
  */
 #include "cart_store.h"
 
@@ -15,133 +14,34 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "cart.h"
+#include "cart_money.h"
+#include "cart_scripts.h"
+#include "rs_db.h"
 #include "rs_log.h"
 #include "rs_redis.h"
-#include "rs_service.h"
+#include "rs_time.h"
 
 #define TTL_S "3600"
 #define KEY_MAX 80
 
-/* Every script that changes a cart stamps it: its token (made once, when
- * the cart is created, from the script's last argument) names this life of
- * the cart, and its version counts the changes. Together they name one
- * state of one cart, which payment turns into the order's id. */
-#define STAMP_LUA \
-    "local function stamp(cart)\n" \
-    "  if type(cart.token) ~= 'string' then cart.token = ARGV[#ARGV] end\n" \
-    "  cart.version = (tonumber(cart.version) or 0) + 1\n" \
-    "  return cjson.encode(cart)\n" \
-    "end\n"
+/* The scripts as Redis runs them, made once by cart_store_init. */
+static rs_redis_script add_script, update_script, shipping_script, rename_script, delete_script;
 
-/* KEYS[1] cart; ARGV sku, name, price_cents, qty, max_qty, max_lines, ttl, token */
-static rs_redis_script add_script = {.source = STAMP_LUA
-    "local raw = redis.call('GET', KEYS[1])\n"
-    "local cart = {items = {}}\n"
-    "if raw then cart = cjson.decode(raw) end\n"
-    "local qty = tonumber(ARGV[4])\n"
-    "local lines = 0\n"
-    "for _, item in ipairs(cart.items) do\n"
-    "  if item.sku == ARGV[1] then\n"
-    "    if item.qty + qty > tonumber(ARGV[5]) then return redis.error_reply('QTY quantity limit') end\n"
-    "    item.qty = item.qty + qty\n"
-    "    local out = stamp(cart)\n"
-    "    redis.call('SET', KEYS[1], out, 'EX', ARGV[7])\n"
-    "    return out\n"
-    "  end\n"
-    "  if item.sku ~= 'SHIP' then lines = lines + 1 end\n"
-    "end\n"
-    "if lines >= tonumber(ARGV[6]) then return redis.error_reply('LINES line limit') end\n"
-    "local line = {sku = ARGV[1], name = ARGV[2], price = tonumber(ARGV[3]), qty = qty}\n"
-    "local n = #cart.items\n"
-    "if n > 0 and cart.items[n].sku == 'SHIP' then\n"
-    "  table.insert(cart.items, n, line)\n"      /* the shipping line stays last */
-    "else\n"
-    "  table.insert(cart.items, line)\n"
-    "end\n"
-    "local out = stamp(cart)\n"
-    "redis.call('SET', KEYS[1], out, 'EX', ARGV[7])\n"
-    "return out\n"};
+static int prepare(rs_redis_script *script, const cart_script *s)
+{
+    char *source = cart_script_source(s);
+    script->source = source;
+    return source != NULL ? 0 : -1;
+}
 
-/* KEYS[1] cart; ARGV sku, qty, ttl, token */
-static rs_redis_script update_script = {.source = STAMP_LUA
-    "local raw = redis.call('GET', KEYS[1])\n"
-    "if not raw then return redis.error_reply('NOCART no such cart') end\n"
-    "local cart = cjson.decode(raw)\n"
-    "local qty = tonumber(ARGV[2])\n"
-    "for i, item in ipairs(cart.items) do\n"
-    "  if item.sku == ARGV[1] then\n"
-    "    if qty == 0 then table.remove(cart.items, i) else item.qty = qty end\n"
-    "    local out = stamp(cart)\n"
-    "    redis.call('SET', KEYS[1], out, 'EX', ARGV[3])\n"
-    "    return out\n"
-    "  end\n"
-    "end\n"
-    "return redis.error_reply('NOLINE no such line')\n"};
-
-/* KEYS[1] cart; ARGV name, cost_cents, ttl, token */
-static rs_redis_script shipping_script = {.source = STAMP_LUA
-    "local raw = redis.call('GET', KEYS[1])\n"
-    "if not raw then return redis.error_reply('NOCART no such cart') end\n"
-    "local cart = cjson.decode(raw)\n"
-    "local items = {}\n"
-    "for _, item in ipairs(cart.items) do\n"
-    "  if item.sku ~= 'SHIP' then table.insert(items, item) end\n"
-    "end\n"
-    "table.insert(items, {sku = 'SHIP', name = ARGV[1], price = tonumber(ARGV[2]), qty = 1})\n"
-    "cart.items = items\n"
-    "local out = stamp(cart)\n"
-    "redis.call('SET', KEYS[1], out, 'EX', ARGV[3])\n"
-    "return out\n"};
-
-/* KEYS[1] from, KEYS[2] to; ARGV max_qty, max_lines, ttl, token.
- * Quantities of a SKU in both carts add up; the target's shipping line
- * wins over the source's; nothing changes if a limit would be exceeded. */
-static rs_redis_script rename_script = {.source = STAMP_LUA
-    "local raw = redis.call('GET', KEYS[1])\n"
-    "if not raw then return redis.error_reply('NOCART no such cart') end\n"
-    "if KEYS[1] == KEYS[2] then return raw end\n"
-    "local into = redis.call('GET', KEYS[2])\n"
-    "if not into then\n"
-    "  local out = stamp(cjson.decode(raw))\n"
-    "  redis.call('SET', KEYS[2], out, 'EX', ARGV[3])\n"
-    "  redis.call('DEL', KEYS[1])\n"
-    "  return out\n"
-    "end\n"
-    "local from, to = cjson.decode(raw), cjson.decode(into)\n"
-    "local lines, by_sku, ship = {}, {}, nil\n"
-    "for _, item in ipairs(to.items) do\n"
-    "  if item.sku == 'SHIP' then ship = item\n"
-    "  else table.insert(lines, item); by_sku[item.sku] = item end\n"
-    "end\n"
-    "for _, item in ipairs(from.items) do\n"
-    "  if item.sku == 'SHIP' then\n"
-    "    if not ship then ship = item end\n"
-    "  elseif by_sku[item.sku] then\n"
-    "    local line = by_sku[item.sku]\n"
-    "    line.qty = line.qty + item.qty\n"
-    "    if line.qty > tonumber(ARGV[1]) then return redis.error_reply('QTY quantity limit') end\n"
-    "  else\n"
-    "    table.insert(lines, item); by_sku[item.sku] = item\n"
-    "  end\n"
-    "end\n"
-    "if #lines > tonumber(ARGV[2]) then return redis.error_reply('LINES line limit') end\n"
-    "if ship then table.insert(lines, ship) end\n"
-    "to.items = lines\n"
-    "local out = stamp(to)\n"
-    "redis.call('SET', KEYS[2], out, 'EX', ARGV[3])\n"
-    "redis.call('DEL', KEYS[1])\n"
-    "return out\n"};
-
-/* KEYS[1] cart; ARGV token ("" for any) */
-static rs_redis_script delete_script = {.source =
-    "local raw = redis.call('GET', KEYS[1])\n"
-    "if not raw then return redis.error_reply('NOCART no such cart') end\n"
-    "if ARGV[1] ~= '' and cjson.decode(raw).token ~= ARGV[1] then\n"
-    "  return redis.error_reply('OTHER another cart')\n"
-    "end\n"
-    "redis.call('DEL', KEYS[1])\n"
-    "return 'OK'\n"};
+int cart_store_init(void)
+{
+    return prepare(&add_script, &cart_add_script) != 0 ||
+           prepare(&update_script, &cart_update_script) != 0 ||
+           prepare(&shipping_script, &cart_shipping_script) != 0 ||
+           prepare(&rename_script, &cart_rename_script) != 0 ||
+           prepare(&delete_script, &cart_delete_script) != 0 ? -1 : 0;
+}
 
 /* A fresh cart token: 32 random hex digits; -1 when the kernel has none. */
 static int new_token(char out[CART_TOKEN_LEN + 1])
@@ -182,13 +82,14 @@ static cart_status refusal(const char *message)
     return CART_UNAVAILABLE;   /* a script error: Redis is not what we expect */
 }
 
-/* Runs a script, timed (and traced) as operation. */
-static redisReply *run_script(const char *operation, rs_redis_script *script, int nkeys,
-                              int nargs, const char *const *args)
+/* Runs a script with its keys then its arguments, timed (and traced) as
+ * the script's operation. */
+static redisReply *run_script(rs_redis_script *script, const cart_script *s,
+                              const char *const *keys_and_args)
 {
     double started = rs_now();
-    redisReply *r = rs_redis_eval(script, nkeys, nargs, args);
-    rs_db_observe("redis", operation, started);
+    redisReply *r = rs_redis_eval(script, s->nkeys, s->nargs, keys_and_args);
+    rs_db_observe("redis", s->name, started);
     return r;
 }
 
@@ -228,8 +129,8 @@ cart_status cart_delete(const char *id, const char *token)
 {
     char key[KEY_MAX];
     cart_key(key, id);
-    const char *args[] = {key, token != NULL ? token : ""};
-    redisReply *r = run_script("delete", &delete_script, 1, 1, args);
+    const char *args[1 + DELETE_NARGS] = {key, [1 + DELETE_TOKEN] = token != NULL ? token : ""};
+    redisReply *r = run_script(&delete_script, &cart_delete_script, args);
     if (r == NULL)
         return rs_redis_outcome_unknown() ? CART_UNKNOWN : CART_UNAVAILABLE;
     cart_status st = r->type == REDIS_REPLY_ERROR   ? refusal(r->str)
@@ -249,8 +150,11 @@ cart_status cart_add(const char *id, const cart_line *line, char **stored, size_
     snprintf(qty, sizeof qty, "%ld", line->qty);
     snprintf(max_qty, sizeof max_qty, "%d", CART_MAX_QTY);
     snprintf(max_lines, sizeof max_lines, "%d", CART_MAX_LINES);
-    const char *args[] = {key, line->sku, line->name, price, qty, max_qty, max_lines, TTL_S, token};
-    return take_cart(run_script("add", &add_script, 1, 8, args), stored, len);
+    const char *args[1 + ADD_NARGS] = {key,
+        [1 + ADD_SKU] = line->sku, [1 + ADD_NAME] = line->name, [1 + ADD_PRICE] = price,
+        [1 + ADD_QTY] = qty, [1 + ADD_MAX_QTY] = max_qty, [1 + ADD_MAX_LINES] = max_lines,
+        [1 + ADD_TTL] = TTL_S, [1 + ADD_TOKEN] = token};
+    return take_cart(run_script(&add_script, &cart_add_script, args), stored, len);
 }
 
 cart_status cart_update(const char *id, const char *sku, long qty, char **stored, size_t *len)
@@ -260,8 +164,9 @@ cart_status cart_update(const char *id, const char *sku, long qty, char **stored
         return CART_UNAVAILABLE;
     cart_key(key, id);
     snprintf(n, sizeof n, "%ld", qty);
-    const char *args[] = {key, sku, n, TTL_S, token};
-    return take_cart(run_script("update", &update_script, 1, 4, args), stored, len);
+    const char *args[1 + UPDATE_NARGS] = {key, [1 + UPDATE_SKU] = sku, [1 + UPDATE_QTY] = n,
+                                          [1 + UPDATE_TTL] = TTL_S, [1 + UPDATE_TOKEN] = token};
+    return take_cart(run_script(&update_script, &cart_update_script, args), stored, len);
 }
 
 cart_status cart_set_shipping(const char *id, const char *location, long long cost_cents,
@@ -273,8 +178,9 @@ cart_status cart_set_shipping(const char *id, const char *location, long long co
     cart_key(key, id);
     snprintf(cost, sizeof cost, "%lld", cost_cents);
     snprintf(name, sizeof name, "shipping to %s", location);
-    const char *args[] = {key, name, cost, TTL_S, token};
-    return take_cart(run_script("shipping", &shipping_script, 1, 4, args), stored, len);
+    const char *args[1 + SHIPPING_NARGS] = {key, [1 + SHIPPING_NAME] = name,
+        [1 + SHIPPING_COST] = cost, [1 + SHIPPING_TTL] = TTL_S, [1 + SHIPPING_TOKEN] = token};
+    return take_cart(run_script(&shipping_script, &cart_shipping_script, args), stored, len);
 }
 
 cart_status cart_rename(const char *from, const char *to, char **stored, size_t *len)
@@ -287,6 +193,7 @@ cart_status cart_rename(const char *from, const char *to, char **stored, size_t 
     cart_key(to_key, to);
     snprintf(max_qty, sizeof max_qty, "%d", CART_MAX_QTY);
     snprintf(max_lines, sizeof max_lines, "%d", CART_MAX_LINES);
-    const char *args[] = {from_key, to_key, max_qty, max_lines, TTL_S, token};
-    return take_cart(run_script("rename", &rename_script, 2, 4, args), stored, len);
+    const char *args[2 + RENAME_NARGS] = {from_key, to_key, [2 + RENAME_MAX_QTY] = max_qty,
+        [2 + RENAME_MAX_LINES] = max_lines, [2 + RENAME_TTL] = TTL_S, [2 + RENAME_TOKEN] = token};
+    return take_cart(run_script(&rename_script, &cart_rename_script, args), stored, len);
 }

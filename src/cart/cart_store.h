@@ -2,7 +2,7 @@
  * cart_store.h - carts in Redis.
  *
  * A cart is one Redis string under "cart:<id>" holding its stored form (see
- * cart.h), kept 3600 s after its last change. Every change is one Lua
+ * cart_money.h), kept 3600 s after its last change. Every change is one Lua
  * script, so each read-modify-write is atomic: concurrent adds to one cart
  * all count. On success the functions hand back the cart's new stored form
  * (malloc'd, for cart_render).
@@ -29,6 +29,10 @@ typedef struct cart_line {
     long long   price_cents;
     long        qty;
 } cart_line;
+
+/* Makes the scripts' sources, once, before any thread: 0, or -1 when
+ * memory runs out. */
+int         cart_store_init(void);
 
 cart_status cart_get(const char *id, char **stored, size_t *len);
 /* Deletes the cart; with a token, only the life of the cart it names (a

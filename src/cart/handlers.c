@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cart.h"
+#include "cart_money.h"
 #include "cart_store.h"
-#include "catalogue.h"
+#include "catalogue_client.h"
 #include "rs_config.h"
 #include "rs_json.h"
 #include "rs_metrics.h"
@@ -71,7 +71,7 @@ static int parse_qty(rs_request *req, long min, long *qty)
     return 0;
 }
 
-void get_health(rs_request *req)
+void cart_get_health(rs_request *req)
 {
     rs_reply_json(req, 200, json_pack("{s:s,s:b}", "app", "OK", "redis", rs_redis_up(NULL)));
 }

@@ -8,7 +8,7 @@
 
 void cart_handlers_init(void);
 
-void get_health(rs_request *req);        /* GET    /health */
+void cart_get_health(rs_request *req);        /* GET    /health */
 void get_cart(rs_request *req);          /* GET    /cart/:id */
 void delete_cart(rs_request *req);       /* DELETE /cart/:id */
 void rename_cart(rs_request *req);       /* GET    /rename/:from/:to */

@@ -6,7 +6,9 @@
 
 #include <time.h>
 
+#include "rs_db.h"
 #include "rs_service.h"
+#include "rs_time.h"
 
 static products_store *store;
 static long go_slow_ms;
@@ -36,7 +38,7 @@ static void reply_from_store(rs_request *req, products_status st, rs_buf *out,
         rs_reply_error(req, 503, "database not available");
 }
 
-void get_health(rs_request *req)
+void catalogue_get_health(rs_request *req)
 {
     json_t *body = json_pack("{s:s,s:b}", "app", "OK", "mongo", store->ops->is_up(store));
     rs_reply_json(req, 200, body);
@@ -51,16 +53,10 @@ void get_products(rs_request *req)
     reply_from_store(req, st, &out, "no products");
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 void get_product(rs_request *req)
 {
     if (go_slow_ms > 0)
-        sleep_ms(go_slow_ms);
+        rs_sleep_ms(go_slow_ms);
     rs_buf out = RS_BUF_INIT;
     double started = rs_now();
     products_status st = store->ops->get(store, rs_req_param(req, "sku"), &out);

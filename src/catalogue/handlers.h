@@ -11,7 +11,7 @@
 /* The store every handler reads, and the GO_SLOW delay of /product/:sku. */
 void catalogue_handlers_init(products_store *store, long go_slow_ms);
 
-void get_health(rs_request *req);            /* GET /health */
+void catalogue_get_health(rs_request *req);            /* GET /health */
 void get_products(rs_request *req);          /* GET /products */
 void get_product(rs_request *req);           /* GET /product/:sku */
 void get_products_in_category(rs_request *req); /* GET /products/:cat */

@@ -12,6 +12,7 @@
 #include "rs_log.h"
 #include "rs_metrics.h"
 #include "rs_service.h"
+#include "rs_util.h"
 
 /* Where the handlers run depends on the store, so the table is chosen at
  * start-up (routes_for). With SQLite and no GO_SLOW delay a handler never
@@ -19,7 +20,7 @@
  * saves two thread hand-offs a request. With MongoDB, or GO_SLOW, it
  * waits on the network or a timer: on a worker. */
 static const rs_route loop_routes[] = {
-    {"GET", "/health",        get_health,               RS_PARAM_ID,   RS_RUN_INLINE},
+    {"GET", "/health",        catalogue_get_health,     RS_PARAM_ID,   RS_RUN_INLINE},
     {"GET", "/products",      get_products,             RS_PARAM_ID,   RS_RUN_INLINE},
     {"GET", "/product/:sku",  get_product,              RS_PARAM_ID,   RS_RUN_INLINE},
     {"GET", "/products/:cat", get_products_in_category, RS_PARAM_ID,   RS_RUN_INLINE},
@@ -28,7 +29,7 @@ static const rs_route loop_routes[] = {
 };
 
 static const rs_route worker_routes[] = {
-    {"GET", "/health",        get_health,               RS_PARAM_ID,   RS_RUN_WORKER},
+    {"GET", "/health",        catalogue_get_health,     RS_PARAM_ID,   RS_RUN_WORKER},
     {"GET", "/products",      get_products,             RS_PARAM_ID,   RS_RUN_WORKER},
     {"GET", "/product/:sku",  get_product,              RS_PARAM_ID,   RS_RUN_WORKER},
     {"GET", "/products/:cat", get_products_in_category, RS_PARAM_ID,   RS_RUN_WORKER},

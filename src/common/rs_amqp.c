@@ -12,12 +12,15 @@
 #include <time.h>
 
 #include "rs_config.h"
+#include "rs_db.h"
 #include "rs_log.h"
 #include "rs_monitor.h"
 #include "rs_service.h"
 #include "rs_spans.h"
 #include "rs_thread_conn.h"
+#include "rs_time.h"
 #include "rs_trace.h"
+#include "rs_util.h"
 
 
 static struct {

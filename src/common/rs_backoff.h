@@ -34,4 +34,9 @@ bool rs_backoff_up(rs_backoff *b);
 /* Records an attempt's outcome. */
 void rs_backoff_note(rs_backoff *b, bool ok);
 
+/* The same two at a given time `now` (rs_now seconds), for a caller that
+ * has read the clock already, and for tests. */
+bool rs_backoff_due_at(rs_backoff *b, double now);
+void rs_backoff_note_at(rs_backoff *b, bool ok, double now);
+
 #endif

@@ -17,9 +17,9 @@
 #include "rs_config.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
-#include "rs_service.h"
 #include "rs_spans.h"
 #include "rs_thread_conn.h"
+#include "rs_time.h"
 #include "rs_trace.h"
 
 static rs_thread_conn handles;   /* each thread's easy handle */

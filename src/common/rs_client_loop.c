@@ -31,7 +31,6 @@
 
 #include "rs_log.h"
 #include "rs_loop.h"
-#include "rs_service.h"
 #include "rs_trace.h"
 
 #define MAX_PER_PEER   64

@@ -47,7 +47,7 @@
 #include "rs_log.h"
 #include "rs_metrics.h"
 #include "rs_spans.h"
-#include "rs_service.h"
+#include "rs_time.h"
 #include "rs_workers.h"
 
 #define READ_CHUNK   (64 * 1024)
@@ -1303,12 +1303,6 @@ rs_server *rs_server_start(const rs_server_config *cfg, const rs_router *router)
     return s;
 }
 
-static void sleep_briefly(void)
-{
-    struct timespec ts = {0, 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 void rs_server_quiesce(rs_server *s)
 {
     if (s->listen_fd < 0)
@@ -1319,7 +1313,7 @@ void rs_server_quiesce(rs_server *s)
     }
     for (unsigned i = 0; i < s->nloops; i++)
         while (!atomic_load(&s->loops[i].quiesced))
-            sleep_briefly();
+            rs_sleep_ms(1);
     close(s->listen_fd);
     s->listen_fd = -1;
 }

@@ -14,7 +14,8 @@
 
 #include "rs_json.h"
 #include "rs_log.h"
-#include "rs_service.h"
+#include "rs_percent.h"
+#include "rs_time.h"
 
 /* ---- the request ---- */
 

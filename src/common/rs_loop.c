@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "rs_log.h"
-#include "rs_service.h"
+#include "rs_time.h"
 
 #define MAX_EVENTS 128
 #define MAX_TICK_HOOKS 4

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "rs_cond.h"
 #include "rs_log.h"
 
 #define UP_INTERVAL_MS   1000
@@ -39,14 +40,7 @@ static void set_up(rs_monitor *m, bool up)
 
 static void sleep_until_due(rs_monitor *m, long ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = rs_cond_deadline(ms);
     pthread_cond_timedwait(&m->wake, &m->lock, &until);
 }
 
@@ -75,7 +69,7 @@ rs_monitor *rs_monitor_start(const char *name, bool (*probe)(void *ctx), void *c
     m->probe = probe;
     m->ctx = ctx;
     pthread_mutex_init(&m->lock, NULL);
-    pthread_cond_init(&m->wake, NULL);
+    rs_cond_init(&m->wake);
     /* The first verdict before anyone asks: the service starts knowing. */
     atomic_init(&m->outages, 0);
     atomic_init(&m->up, probe(ctx));

@@ -11,7 +11,7 @@
 
 #include "rs_buf.h"
 #include "rs_config.h"
-#include "rs_service.h"
+#include "rs_time.h"
 
 #define PASS_OVER_S 3.0
 
@@ -87,15 +87,10 @@ const char *rs_peer_address(const rs_peer *p, int i)
     return p->addrs[i];
 }
 
-static long long now_ms(void)
-{
-    return (long long)(rs_now() * 1000.0);
-}
-
 int rs_peer_pick(rs_peer *p, int not)
 {
     unsigned start = atomic_fetch_add(&p->turn, 1);
-    long long now = now_ms();
+    long long now = rs_now_ms();
     int fallback = -1;
     for (int k = 0; k < p->naddrs; k++) {
         int i = (int)((start + (unsigned)k) % (unsigned)p->naddrs);
@@ -113,7 +108,7 @@ int rs_peer_pick(rs_peer *p, int not)
 
 void rs_peer_refused(rs_peer *p, int i)
 {
-    atomic_store(&p->refused_until_ms[i], now_ms() + (long long)(PASS_OVER_S * 1000.0));
+    atomic_store(&p->refused_until_ms[i], rs_now_ms() + (long long)(PASS_OVER_S * 1000.0));
 }
 
 rs_client_result rs_peer_call(rs_peer *p, const char *path, const rs_client_request *rq,

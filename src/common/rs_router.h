@@ -71,8 +71,4 @@ void       rs_router_match(const rs_router *r, const char *method,
                            const char *raw_path, rs_match *m);
 const char *rs_match_param(const rs_match *m, const char *name);
 
-/* Decodes %XX escapes (and nothing else) in place; -1 on a bad escape or
- * a decoded NUL. '+' stays '+' unless plus_is_space. */
-int rs_percent_decode(char *s, int plus_is_space);
-
 #endif

@@ -17,16 +17,18 @@
 
 #include "rs_client.h"
 #include "rs_config.h"
+#include "rs_db.h"
 #include "rs_http.h"
 #include "rs_json.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
 #include "rs_otlp.h"
 #include "rs_spans.h"
+#include "rs_time.h"
 #include "rs_trace.h"
+#include "rs_util.h"
 
 #define MAX_DEPENDENCIES 8
-#define MAX_ROUTES 60
 
 typedef struct dependency {
     const char *system;
@@ -42,15 +44,7 @@ static struct {
     size_t           ndeps;
     atomic_bool      stopping;
     rs_metric       *db_up;
-    rs_metric       *db_duration;
 } service;
-
-double rs_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 const char *rs_service_name(void)
 {
@@ -109,9 +103,7 @@ void rs_service_init(const char *name)
     read_settings();
     signal(SIGPIPE, SIG_IGN);
     service.db_up = rs_gauge("db_up", "1 when the datastore or peer is reachable.", "system");
-    service.db_duration = rs_histogram("db_client_operation_duration_seconds",
-        "Datastore operation time, by system and operation.", "system,operation",
-        rs_duration_buckets, rs_duration_nbuckets);
+    rs_db_init();
     if (rs_client_init() != 0) {
         rs_log(RS_ERROR, "cannot initialise the HTTP client");
         exit(1);
@@ -147,18 +139,6 @@ static bool check_dependencies(json_t *checks)
 bool rs_service_ready(void)
 {
     return !atomic_load(&service.stopping) && check_dependencies(NULL);
-}
-
-void rs_db_measure(const char *system, const char *operation, double started)
-{
-    const char *labels[] = {system, operation};
-    rs_histogram_observe(service.db_duration, labels, rs_now() - started);
-}
-
-void rs_db_observe(const char *system, const char *operation, double started)
-{
-    rs_db_measure(system, operation, started);
-    rs_spans_db(system, operation, started);
 }
 
 /* ---- built-in routes ---- */
@@ -280,12 +260,6 @@ void rs_service_options(int argc, char **argv, const rs_route *routes, size_t n)
 
 /* ---- run and stop ---- */
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 static int wait_for_signal(void)
 {
     sigset_t set;
@@ -314,11 +288,11 @@ static void drain(rs_server *server)
     int idle_checks = 0;
     while (idle_checks < 3 && rs_now() < deadline) {
         idle_checks = server_idle(server) ? idle_checks + 1 : 0;
-        sleep_ms(10);
+        rs_sleep_ms(10);
     }
     rs_server_quiesce(server);
     while (rs_server_in_flight(server) > 0 && rs_now() < deadline)
-        sleep_ms(10);
+        rs_sleep_ms(10);
     unsigned left = rs_server_in_flight(server);
     if (left > 0)
         rs_log(RS_WARN, "shutdown grace over with %u requests in flight", left);

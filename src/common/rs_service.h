@@ -18,8 +18,6 @@
 #include <stddef.h>
 #include "rs_router.h"
 
-#define RS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
-
 void rs_service_init(const char *name);
 
 /* Handles the command line, before anything else in main: none is the
@@ -34,13 +32,5 @@ void rs_service_depend(const char *system, bool (*is_up)(void *ctx), void *ctx);
 bool rs_service_ready(void);
 
 int  rs_service_run(const rs_route *routes, size_t nroutes);
-
-/* Seconds since an arbitrary fixed point (CLOCK_MONOTONIC). */
-double rs_now(void);
-/* Records one datastore operation in db_client_operation_duration_seconds,
- * and its span (a child of the current trace, rs_spans.h). */
-void   rs_db_observe(const char *system, const char *operation, double started);
-/* The metric alone, for an operation that records a span of its own. */
-void   rs_db_measure(const char *system, const char *operation, double started);
 
 #endif

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "rs_cond.h"
+
 struct rs_span_queue {
     pthread_mutex_t lock;
     pthread_cond_t  ready;       /* a batch is there, or closed */
@@ -35,11 +37,7 @@ rs_span_queue *rs_span_queue_new(size_t capacity, size_t batch)
     if (q == NULL)
         return NULL;
     q->ring = calloc(capacity, sizeof *q->ring);
-    pthread_condattr_t attr;
-    bool cond_ok = pthread_condattr_init(&attr) == 0 &&
-                   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
-                   pthread_cond_init(&q->ready, &attr) == 0;
-    pthread_condattr_destroy(&attr);
+    bool cond_ok = rs_cond_init(&q->ready) == 0;
     if (q->ring == NULL || !cond_ok || pthread_mutex_init(&q->lock, NULL) != 0) {
         if (cond_ok)
             pthread_cond_destroy(&q->ready);
@@ -103,22 +101,9 @@ bool rs_span_queue_push(rs_span_queue *q, const rs_span *s)
     return true;
 }
 
-static struct timespec deadline_after(long ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return ts;
-}
-
 size_t rs_span_queue_take(rs_span_queue *q, size_t max, long timeout_ms, const rs_span **spans)
 {
-    struct timespec until = deadline_after(timeout_ms);
+    struct timespec until = rs_cond_deadline(timeout_ms);
     pthread_mutex_lock(&q->lock);
     while (!q->closed && q->len - q->lent < q->batch) {
         if (pthread_cond_timedwait(&q->ready, &q->lock, &until) == ETIMEDOUT)

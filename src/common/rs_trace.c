@@ -19,7 +19,7 @@
 #include "rs_config.h"
 #include "rs_log.h"
 #include "rs_otlp.h"
-#include "rs_service.h"
+#include "rs_time.h"
 
 static _Thread_local const rs_trace *current;
 static _Thread_local uint64_t rng_state;

@@ -25,6 +25,7 @@
 #include "rs_backoff.h"
 #include "rs_config.h"
 #include "rs_log.h"
+#include "rs_time.h"
 #include "rs_trace.h"
 #include "rs_workers.h"
 
@@ -62,13 +63,6 @@ bool consumer_connected(void *unused)
 {
     (void)unused;
     return atomic_load(&consumer.connected);
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
 }
 
 /* ---- workers ---- */
@@ -281,7 +275,7 @@ static void *consume(void *arg)
             }
             if (c == NULL) {
                 ack_done(NULL);   /* forget what finished for a lost connection */
-                sleep_ms(50);
+                rs_sleep_ms(50);
                 continue;
             }
         }

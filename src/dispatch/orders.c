@@ -20,9 +20,10 @@
 #include "rs_json.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
-#include "rs_service.h"
 #include "rs_spans.h"
+#include "rs_time.h"
 #include "rs_trace.h"
+#include "rs_util.h"
 #include "rs_valid.h"
 
 #define RETRY_PAUSE_MS 1000
@@ -79,13 +80,6 @@ static long random_between(long lo, long hi)
     return lo + (long)(next_random() % (uint64_t)(hi - lo + 1));
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
-}
-
 /* The order's id when the message is an order; NULL otherwise. */
 static const char *order_id(const json_t *order)
 {
@@ -124,7 +118,7 @@ static void duplicate(const char *id)
 static bool later(const char *id)
 {
     rs_log(RS_WARN, "order %s: redis not available: left to come again", id);
-    sleep_ms(RETRY_PAUSE_MS);
+    rs_sleep_ms(RETRY_PAUSE_MS);
     return false;
 }
 
@@ -149,7 +143,7 @@ bool orders_process(const char *body, size_t len, const char *traceparent,
     } else if (found == RECORD_UNAVAILABLE) {
         finished = later(id);
     } else {
-        sleep_ms(random_between(orders.min_ms, orders.max_ms));
+        rs_sleep_ms(random_between(orders.min_ms, orders.max_ms));
         failed = random_between(0, 99) < orders.error_percent;
         record_status st = record_add(id, order, failed ? "failed" : "dispatched");
         if (st == RECORD_EXISTS) {

@@ -8,10 +8,11 @@
 #include <time.h>
 
 #include "rs_config.h"
+#include "rs_db.h"
 #include "rs_json.h"
 #include "rs_log.h"
 #include "rs_redis.h"
-#include "rs_service.h"
+#include "rs_time.h"
 
 #define KEY_PREFIX "dispatch:order:"
 

@@ -10,11 +10,11 @@
 
 #include "rs_buf.h"
 
-#define COLOR_BLUE  "#2563eb"
-#define COLOR_RED   "#dc2626"
-#define COLOR_AMBER "#d97706"
-#define COLOR_ROSE  "#9d174d"
-#define COLOR_TEAL  "#0d9488"
+#define CHART_COLOR_BLUE  "#2563eb"
+#define CHART_COLOR_RED   "#dc2626"
+#define CHART_COLOR_AMBER "#d97706"
+#define CHART_COLOR_ROSE  "#9d174d"
+#define CHART_COLOR_TEAL  "#0d9488"
 
 /* One line: the timeline field it plots. */
 struct series {

@@ -96,7 +96,7 @@ struct worker {
 };
 
 struct engine {
-    options                 o;
+    load_options                 o;
     struct sockaddr_storage addr;
     socklen_t               addrlen;
     char                    host[300];
@@ -264,8 +264,8 @@ static void journey_done(vu *v, int ok)
     uint64_t now = now_us();
     if (now < w->e->end)
         stats_journey(&w->st, now - v->journey_start, ok);
-    const options *o = &w->e->o;
-    if (o->model == MODEL_OPEN) {
+    const load_options *o = &w->e->o;
+    if (o->model == LOAD_MODEL_OPEN) {
         v->state = VU_PARKED;
         v->next_free = w->free_list;
         w->free_list = v;
@@ -326,7 +326,7 @@ static void send_request(vu *v)
     /* connecting: the request goes out when the socket is writable */
 }
 
-static int build_request(vu *v, const request *r)
+static int build_request(vu *v, const journey_request *r)
 {
     rs_buf *b = &v->out;
     rs_buf_reset(b);
@@ -343,7 +343,7 @@ static int build_request(vu *v, const request *r)
 /* Sends the journey's next request, timed from due; or ends the journey. */
 static void begin_step(vu *v, uint64_t due)
 {
-    request r;
+    journey_request r;
     int next = journey_next(&v->j, &r, &v->stat_id);
     if (next == 0) {
         journey_done(v, 1);
@@ -377,7 +377,7 @@ static void start_journey(vu *v, uint64_t due)
 static void answer_complete(vu *v)
 {
     uint64_t now = now_us();
-    response res = {v->parser.status_code, v->body.data, v->body.len};
+    journey_response res = {v->parser.status_code, v->body.data, v->body.len};
     int keep = http_should_keep_alive(&v->parser);
     const char *what = journey_check(&v->j, &res);
     record(v, now, what);
@@ -581,7 +581,7 @@ static void expire_requests(worker *w, uint64_t now)
 
 static void on_tick(worker *w, uint64_t now)
 {
-    if (w->e->o.model == MODEL_CLOSED)
+    if (w->e->o.model == LOAD_MODEL_CLOSED)
         follow_stages(w, now);
     expire_requests(w, now);
     stats_active(&w->st, second_of(w, now), (uint64_t)(w->active > 0 ? w->active : 0));
@@ -595,7 +595,7 @@ static uint64_t next_deadline(const worker *w)
     uint64_t next = w->next_tick;
     if (w->nheap > 0 && w->heap[0].at < next)
         next = w->heap[0].at;
-    if (w->e->o.model == MODEL_OPEN && w->next_arrival < next)
+    if (w->e->o.model == LOAD_MODEL_OPEN && w->next_arrival < next)
         next = w->next_arrival;
     if (w->e->end < next)
         next = w->e->end;
@@ -618,7 +618,7 @@ static void *worker_main(void *arg)
     worker *w = arg;
     engine *e = w->e;
     struct epoll_event events[MAX_EVENTS];
-    if (e->o.model == MODEL_OPEN)
+    if (e->o.model == LOAD_MODEL_OPEN)
         w->next_arrival = next_due(w, e->t0, (w->index + 1.0) / e->o.threads);
     w->next_tick = e->t0;
     while (!atomic_load_explicit(&e->stop, memory_order_relaxed) && !w->out_of_memory) {
@@ -627,7 +627,7 @@ static void *worker_main(void *arg)
             break;
         if (now >= w->next_tick)
             on_tick(w, now);
-        if (e->o.model == MODEL_OPEN)
+        if (e->o.model == LOAD_MODEL_OPEN)
             start_arrivals(w, now);
         else
             wake_thinkers(w, now);
@@ -693,7 +693,7 @@ static int worker_init(engine *e, worker *w, int index)
     if (w->epfd < 0 || stats_init(&w->st, e->nsteps) < 0)
         return -1;
     int threads = e->o.threads;
-    if (e->o.model == MODEL_OPEN) {
+    if (e->o.model == LOAD_MODEL_OPEN) {
         w->max_vus = e->o.max_vus / threads + (index < e->o.max_vus % threads ? 1 : 0);
         return 0;
     }
@@ -703,7 +703,7 @@ static int worker_init(engine *e, worker *w, int index)
     return 0;
 }
 
-engine *engine_create(const options *o)
+engine *engine_create(const load_options *o)
 {
     engine *e = calloc(1, sizeof *e);
     if (!e) {

@@ -23,7 +23,7 @@ typedef struct engine engine;
 
 /* Resolves the target and prepares the threads' stats; NULL with a message
  * on stderr on failure. */
-engine *engine_create(const options *o);
+engine *engine_create(const load_options *o);
 
 /* Starts the threads; the load runs for the whole of the stages. */
 int  engine_start(engine *e);

@@ -68,7 +68,7 @@ static void utc_now(char *out, size_t len)
 }
 
 /* One line, rewritten each second while a terminal watches. */
-static void show_progress(engine *e, const options *o)
+static void show_progress(engine *e, const load_options *o)
 {
     int live = !o->quiet && isatty(STDERR_FILENO);
     double total = options_total_duration(o);
@@ -81,7 +81,7 @@ static void show_progress(engine *e, const options *o)
         int64_t active;
         engine_live(e, &requests, &errors, &journeys, &active);
         fprintf(stderr, "\r\033[K%5.0fs/%.0fs  %s %lld  %llu req/s  %llu requests  %llu errors  %llu journeys",
-                engine_elapsed(e), total, o->model == MODEL_OPEN ? "in flight" : "VUs", (long long)active,
+                engine_elapsed(e), total, o->model == LOAD_MODEL_OPEN ? "in flight" : "VUs", (long long)active,
                 (unsigned long long)(requests - last), (unsigned long long)requests,
                 (unsigned long long)errors, (unsigned long long)journeys);
         last = requests;
@@ -90,7 +90,7 @@ static void show_progress(engine *e, const options *o)
         fputs("\r\033[K", stderr);
 }
 
-static int write_reports(const options *o, const json_t *results)
+static int write_reports(const load_options *o, const json_t *results)
 {
     int rc = 0;
     if (o->json_path && report_write_json(results, o->json_path) < 0) {
@@ -106,7 +106,7 @@ static int write_reports(const options *o, const json_t *results)
 
 int main(int argc, char **argv)
 {
-    options o;
+    load_options o;
     char err[256];
     int parsed = options_parse(&o, argc, argv, err, sizeof err);
     if (parsed != 0) {

@@ -74,7 +74,7 @@ static int parse_number(const char **s, double *out)
 #define MAX_TARGET 1000000.0                /* VUs or journeys a second */
 
 /* 2h, 1m30s, 45s, 500ms, 250us, or a bare number of seconds; a week at most. */
-int parse_duration(const char *s, double *seconds)
+int options_parse_duration(const char *s, double *seconds)
 {
     double total = 0;
     int parts = 0;
@@ -101,24 +101,24 @@ int parse_duration(const char *s, double *seconds)
 }
 
 /* "1..3" or a single "1". */
-int parse_range(const char *s, double *min, double *max)
+int options_parse_range(const char *s, double *min, double *max)
 {
     const char *dots = strstr(s, "..");
     char first[64];
     if (!dots)
-        return parse_duration(s, min) < 0 ? -1 : (*max = *min, 0);
+        return options_parse_duration(s, min) < 0 ? -1 : (*max = *min, 0);
     size_t n = (size_t)(dots - s);
     if (n == 0 || n >= sizeof first)
         return -1;
     memcpy(first, s, n);
     first[n] = '\0';
-    if (parse_duration(first, min) < 0 || parse_duration(dots + 2, max) < 0)
+    if (options_parse_duration(first, min) < 0 || options_parse_duration(dots + 2, max) < 0)
         return -1;
     return *min <= *max ? 0 : -1;
 }
 
 /* "30s:100,1m:1000,30s:0" */
-int parse_stages(const char *s, stage *stages, int max, int *n)
+int options_parse_stages(const char *s, load_stage *stages, int max, int *n)
 {
     char copy[1024];
     size_t len = strlen(s);
@@ -133,8 +133,8 @@ int parse_stages(const char *s, stage *stages, int max, int *n)
             return -1;
         *colon = '\0';
         const char *target = colon + 1;
-        stage st;
-        if (parse_duration(item, &st.duration_s) < 0 || parse_number(&target, &st.target) < 0 ||
+        load_stage st;
+        if (options_parse_duration(item, &st.duration_s) < 0 || parse_number(&target, &st.target) < 0 ||
             *target != '\0' || st.target > MAX_TARGET)
             return -1;
         stages[(*n)++] = st;
@@ -149,7 +149,7 @@ static int is_latency_metric(const char *m)
 }
 
 /* "p95<200ms", "errors<1%", "rps>=1000" */
-int parse_threshold(const char *s, threshold *t)
+int options_parse_threshold(const char *s, load_threshold *t)
 {
     memset(t, 0, sizeof *t);
     if (strlen(s) >= sizeof t->expr)
@@ -166,15 +166,15 @@ int parse_threshold(const char *s, threshold *t)
     int eq = *p == '=';
     if (eq)
         p++;
-    t->op = lt ? (eq ? OP_LE : OP_LT) : (eq ? OP_GE : OP_GT);
+    t->op = lt ? (eq ? THRESHOLD_LE : THRESHOLD_LT) : (eq ? THRESHOLD_GE : THRESHOLD_GT);
 
     if (is_latency_metric(t->metric)) {
         double seconds;
         if (*p != '\0' && strspn(p, "0123456789.") == strlen(p)) {
-            if (parse_duration(p, &seconds) < 0)     /* a bare number: ms, as in k6 */
+            if (options_parse_duration(p, &seconds) < 0)     /* a bare number: ms, as in k6 */
                 return -1;
             seconds /= 1000;
-        } else if (parse_duration(p, &seconds) < 0) {
+        } else if (options_parse_duration(p, &seconds) < 0) {
             return -1;
         }
         t->limit = seconds * 1e6;
@@ -198,7 +198,7 @@ int parse_threshold(const char *s, threshold *t)
     return -1;
 }
 
-static int parse_thresholds(options *o, const char *list, char *err, size_t errlen)
+static int parse_thresholds(load_options *o, const char *list, char *err, size_t errlen)
 {
     char copy[1024];
     if (strlen(list) >= sizeof copy)
@@ -208,9 +208,9 @@ static int parse_thresholds(options *o, const char *list, char *err, size_t errl
     for (char *item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
         while (*item == ' ')
             item++;
-        if (o->nthresholds == MAX_THRESHOLDS)
-            return fail(err, errlen, "--threshold: at most %d", MAX_THRESHOLDS);
-        if (parse_threshold(item, &o->thresholds[o->nthresholds]) < 0)
+        if (o->nthresholds == LOAD_MAX_THRESHOLDS)
+            return fail(err, errlen, "--threshold: at most %d", LOAD_MAX_THRESHOLDS);
+        if (options_parse_threshold(item, &o->thresholds[o->nthresholds]) < 0)
             return fail(err, errlen,
                         "--threshold: cannot read '%s' (try p95<200ms, errors<1%%, rps>1000)", item);
         o->nthresholds++;
@@ -229,7 +229,7 @@ static int parse_count(const char *s, int min, int max, int *out)
     return 0;
 }
 
-static int parse_mix(options *o, const char *s)
+static int parse_mix(load_options *o, const char *s)
 {
     int w[3];
     if (sscanf(s, "%d,%d,%d", &w[0], &w[1], &w[2]) != 3)
@@ -241,7 +241,7 @@ static int parse_mix(options *o, const char *s)
 }
 
 /* http://host[:port][/path] */
-static int parse_url(options *o, const char *url)
+static int parse_url(load_options *o, const char *url)
 {
     const char *prefix = "http://";
     if (strncmp(url, prefix, strlen(prefix)) != 0)
@@ -276,14 +276,14 @@ static int parse_url(options *o, const char *url)
     return 0;
 }
 
-static void set_defaults(options *o)
+static void set_defaults(load_options *o)
 {
     memset(o, 0, sizeof *o);
     strcpy(o->scenario, "browse");
     o->mix_weights[0] = 7;
     o->mix_weights[1] = 2;
     o->mix_weights[2] = 1;
-    o->model = MODEL_CLOSED;
+    o->model = LOAD_MODEL_CLOSED;
     o->vus = 10;
     o->max_vus = 10000;
     o->duration_s = 10;
@@ -293,13 +293,13 @@ static void set_defaults(options *o)
 }
 
 /* With stages, "full load" is the highest stage target. */
-static void set_full_load_from_stages(options *o)
+static void set_full_load_from_stages(load_options *o)
 {
     double most = 0;
     for (int i = 0; i < o->nstages; i++)
         if (o->stages[i].target > most)
             most = o->stages[i].target;
-    if (o->model == MODEL_OPEN)
+    if (o->model == LOAD_MODEL_OPEN)
         o->rate = most;
     else
         o->vus = (int)(most + 0.5);
@@ -319,7 +319,7 @@ static const char *value_of(int argc, char **argv, int *i)
     return argv[++*i];
 }
 
-static int parse_option(options *o, const char *name, const char *v, char *err, size_t errlen,
+static int parse_option(load_options *o, const char *name, const char *v, char *err, size_t errlen,
                         int *vus_given, int *duration_given)
 {
     if (!strcmp(name, "-s") || !strcmp(name, "--scenario")) {
@@ -334,29 +334,29 @@ static int parse_option(options *o, const char *name, const char *v, char *err, 
             return fail(err, errlen, "--vus: want a whole number from 1 to 1000000");
         *vus_given = 1;
     } else if (!strcmp(name, "--think")) {
-        if (parse_range(v, &o->think_min_s, &o->think_max_s) < 0)
+        if (options_parse_range(v, &o->think_min_s, &o->think_max_s) < 0)
             return fail(err, errlen, "--think: want seconds or MIN..MAX, e.g. 1..3");
     } else if (!strcmp(name, "-r") || !strcmp(name, "--rate")) {
         const char *p = v;
         if (parse_number(&p, &o->rate) < 0 || (*p && strcmp(p, "/s") != 0) || o->rate <= 0 ||
             o->rate > MAX_TARGET)
             return fail(err, errlen, "--rate: want journeys a second, e.g. 200 or 200/s");
-        o->model = MODEL_OPEN;
+        o->model = LOAD_MODEL_OPEN;
     } else if (!strcmp(name, "--max-vus")) {
         if (parse_count(v, 1, 1000000, &o->max_vus) < 0)
             return fail(err, errlen, "--max-vus: want a whole number from 1 to 1000000");
     } else if (!strcmp(name, "-d") || !strcmp(name, "--duration")) {
-        if (parse_duration(v, &o->duration_s) < 0 || o->duration_s <= 0)
+        if (options_parse_duration(v, &o->duration_s) < 0 || o->duration_s <= 0)
             return fail(err, errlen, "--duration: want e.g. 30s, 2m or 1m30s");
         *duration_given = 1;
     } else if (!strcmp(name, "--stages")) {
-        if (parse_stages(v, o->stages, MAX_STAGES, &o->nstages) < 0)
-            return fail(err, errlen, "--stages: want e.g. 30s:100,1m:1000,30s:0 (at most %d)", MAX_STAGES);
+        if (options_parse_stages(v, o->stages, LOAD_MAX_STAGES, &o->nstages) < 0)
+            return fail(err, errlen, "--stages: want e.g. 30s:100,1m:1000,30s:0 (at most %d)", LOAD_MAX_STAGES);
     } else if (!strcmp(name, "-t") || !strcmp(name, "--threads")) {
         if (parse_count(v, 1, 256, &o->threads) < 0)
             return fail(err, errlen, "--threads: want a whole number from 1 to 256");
     } else if (!strcmp(name, "--timeout")) {
-        if (parse_duration(v, &o->timeout_s) < 0 || o->timeout_s <= 0)
+        if (options_parse_duration(v, &o->timeout_s) < 0 || o->timeout_s <= 0)
             return fail(err, errlen, "--timeout: want e.g. 10s or 500ms");
     } else if (!strcmp(name, "--json")) {
         o->json_path = v;
@@ -370,7 +370,7 @@ static int parse_option(options *o, const char *name, const char *v, char *err, 
     return 0;
 }
 
-int options_parse(options *o, int argc, char **argv, char *err, size_t errlen)
+int options_parse(load_options *o, int argc, char **argv, char *err, size_t errlen)
 {
     set_defaults(o);
     const char *url = NULL;
@@ -401,9 +401,9 @@ int options_parse(options *o, int argc, char **argv, char *err, size_t errlen)
         return fail(err, errlen, "no URL given (see --help)");
     if (parse_url(o, url) < 0)
         return fail(err, errlen, "URL %s: want http://host[:port][/path]", url);
-    if (o->model == MODEL_OPEN && vus_given)
+    if (o->model == LOAD_MODEL_OPEN && vus_given)
         return fail(err, errlen, "--vus and --rate exclude each other (use --max-vus with --rate)");
-    if (o->model == MODEL_OPEN && (o->think_min_s > 0 || o->think_max_s > 0))
+    if (o->model == LOAD_MODEL_OPEN && (o->think_min_s > 0 || o->think_max_s > 0))
         return fail(err, errlen, "--think applies to the closed model (--vus) only");
     if (o->nstages && duration_given)
         return fail(err, errlen, "--stages sets the duration; leave out --duration");
@@ -411,16 +411,16 @@ int options_parse(options *o, int argc, char **argv, char *err, size_t errlen)
         return fail(err, errlen, "--stages sets the VUs; leave out --vus");
     if (o->nstages)
         set_full_load_from_stages(o);
-    if (o->model == MODEL_CLOSED && o->vus < 1)
+    if (o->model == LOAD_MODEL_CLOSED && o->vus < 1)
         return fail(err, errlen, "--stages: no stage has a VU");
     /* a thread with no VU to run would only skew the split */
-    int most = o->model == MODEL_OPEN ? o->max_vus : o->vus;
+    int most = o->model == LOAD_MODEL_OPEN ? o->max_vus : o->vus;
     if (o->threads > most)
         o->threads = most;
     return 0;
 }
 
-double options_total_duration(const options *o)
+double options_total_duration(const load_options *o)
 {
     if (o->nstages == 0)
         return o->duration_s;
@@ -430,14 +430,14 @@ double options_total_duration(const options *o)
     return total;
 }
 
-double options_target_at(const options *o, double t)
+double options_target_at(const load_options *o, double t)
 {
-    double full = o->model == MODEL_OPEN ? o->rate : (double)o->vus;
+    double full = o->model == LOAD_MODEL_OPEN ? o->rate : (double)o->vus;
     if (o->nstages == 0)
         return full;
     double from = 0, start = 0;
     for (int i = 0; i < o->nstages; i++) {
-        const stage *s = &o->stages[i];
+        const load_stage *s = &o->stages[i];
         if (t < start + s->duration_s) {
             double f = s->duration_s > 0 ? (t - start) / s->duration_s : 1;
             return from + (s->target - from) * f;

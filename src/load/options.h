@@ -12,29 +12,29 @@
 
 #include <stddef.h>
 
-#define MAX_STAGES 32
-#define MAX_THRESHOLDS 16
+#define LOAD_MAX_STAGES 32
+#define LOAD_MAX_THRESHOLDS 16
 
-typedef enum { MODEL_CLOSED, MODEL_OPEN } load_model;
+typedef enum { LOAD_MODEL_CLOSED, LOAD_MODEL_OPEN } load_model;
 
-typedef enum { OP_LT, OP_LE, OP_GT, OP_GE } threshold_op;
+typedef enum { THRESHOLD_LT, THRESHOLD_LE, THRESHOLD_GT, THRESHOLD_GE } threshold_op;
 
-typedef struct stage {
+typedef struct load_stage {
     double duration_s;
     double target;         /* VUs (closed) or journeys per second (open) */
-} stage;
+} load_stage;
 
 /* "p95<200ms" ("p95<200" is milliseconds too, as in k6): metric
  * p50|p90|p95|p99|max|mean (the limit kept in microseconds),
  * errors (a fraction of requests) or rps (requests per second). */
-typedef struct threshold {
+typedef struct load_threshold {
     char         expr[64];
     char         metric[8];
     threshold_op op;
     double       limit;
-} threshold;
+} load_threshold;
 
-typedef struct options {
+typedef struct load_options {
     char       host[256];
     char       port[8];
     char       path[512];      /* the "get" scenario's path, "/" by default */
@@ -46,34 +46,34 @@ typedef struct options {
     int        max_vus;        /* open: journeys in flight at most */
     double     think_min_s, think_max_s;
     double     duration_s;
-    stage      stages[MAX_STAGES];
+    load_stage      stages[LOAD_MAX_STAGES];
     int        nstages;        /* 0: full load for duration_s */
     int        threads;
     double     timeout_s;      /* one request */
     const char *json_path;
     const char *html_path;
-    threshold  thresholds[MAX_THRESHOLDS];
+    load_threshold  thresholds[LOAD_MAX_THRESHOLDS];
     int        nthresholds;
     int        quiet;          /* no live progress line */
-} options;
+} load_options;
 
 /* Fills o from argv. 0 on success, 1 when --help was asked (usage printed),
  * -1 with a message in err on bad input. */
-int options_parse(options *o, int argc, char **argv, char *err, size_t errlen);
+int options_parse(load_options *o, int argc, char **argv, char *err, size_t errlen);
 
 void options_usage(void);   /* to stdout */
 
 /* Parsers of single values, exposed for the tests. Each returns 0, or -1. */
-int parse_duration(const char *s, double *seconds);        /* 1m30s, 500ms, 2 */
-int parse_range(const char *s, double *min, double *max);   /* 1..3, 0.5 */
-int parse_stages(const char *s, stage *stages, int max, int *n);
-int parse_threshold(const char *s, threshold *t);
+int options_parse_duration(const char *s, double *seconds);        /* 1m30s, 500ms, 2 */
+int options_parse_range(const char *s, double *min, double *max);   /* 1..3, 0.5 */
+int options_parse_stages(const char *s, load_stage *stages, int max, int *n);
+int options_parse_threshold(const char *s, load_threshold *t);
 
 /* The load wanted at time t (seconds from the start): the last stage's
  * target ramped linearly to the current one, or the constant load. */
-double options_target_at(const options *o, double t);
+double options_target_at(const load_options *o, double t);
 
 /* How long the whole run lasts. */
-double options_total_duration(const options *o);
+double options_total_duration(const load_options *o);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -768,6 +769,20 @@ static void html_journeys(rs_buf *b, const json_t *results)
     rs_buf_puts(b, "</tr></tbody>\n</table></div>\n");
 }
 
+/* A section's heading, then its table's head when there are rows (true),
+ * or the line `none` when there are none (false). */
+static bool html_table_section(rs_buf *b, const char *title, const json_t *rows,
+                               const char *none, const char *head)
+{
+    rs_buf_printf(b, "<h2>%s</h2>\n", title);
+    if (json_array_size(rows) == 0) {
+        rs_buf_printf(b, "<p class=\"muted\">%s</p>\n", none);
+        return false;
+    }
+    rs_buf_printf(b, "<div class=\"scroll\"><table>\n<thead><tr>%s</tr></thead>\n<tbody>\n", head);
+    return true;
+}
+
 static void html_errors(rs_buf *b, const json_t *results)
 {
     const json_t *errors = json_object_get(results, "errors");
@@ -775,14 +790,9 @@ static void html_errors(rs_buf *b, const json_t *results)
     size_t i;
     char count[32];
 
-    rs_buf_puts(b, "<h2>Errors</h2>\n");
-    if (json_array_size(errors) == 0) {
-        rs_buf_puts(b, "<p class=\"muted\">No errors.</p>\n");
+    if (!html_table_section(b, "Errors", errors, "No errors.",
+                            "<th>step</th><th>error</th><th class=\"n\">count</th>"))
         return;
-    }
-    rs_buf_puts(b, "<div class=\"scroll\"><table>\n<thead><tr><th>step</th>"
-                   "<th>error</th><th class=\"n\">count</th></tr></thead>\n"
-                   "<tbody>\n");
     json_array_foreach(errors, i, e) {
         rs_buf_puts(b, "<tr><td><code>");
         html_escape(b, text(e, "step"));
@@ -801,14 +811,9 @@ static void html_thresholds(rs_buf *b, const json_t *results)
     size_t i;
     char actual[96];
 
-    rs_buf_puts(b, "<h2>Thresholds</h2>\n");
-    if (json_array_size(thresholds) == 0) {
-        rs_buf_puts(b, "<p class=\"muted\">None set.</p>\n");
+    if (!html_table_section(b, "Thresholds", thresholds, "None set.",
+                            "<th></th><th>threshold</th><th class=\"n\">actual</th><th>result</th>"))
         return;
-    }
-    rs_buf_puts(b, "<div class=\"scroll\"><table>\n<thead><tr><th></th>"
-                   "<th>threshold</th><th class=\"n\">actual</th>"
-                   "<th>result</th></tr></thead>\n<tbody>\n");
     json_array_foreach(thresholds, i, t) {
         int ok = json_is_true(json_object_get(t, "ok"));
         rs_buf_printf(b, "<tr><td class=\"%s\">%s</td><td><code>",
@@ -845,18 +850,18 @@ static void html_charts(rs_buf *b, const json_t *results)
     double lat = latency_divisor(timeline);
     const struct chart throughput = {
         "Throughput (per second)", 1, 1, 2,
-        {{"requests", "requests/s", COLOR_BLUE, 1},
-         {"errors", "errors/s", COLOR_RED, 0}}};
+        {{"requests", "requests/s", CHART_COLOR_BLUE, 1},
+         {"errors", "errors/s", CHART_COLOR_RED, 0}}};
     const struct chart latency = {
         lat == 1e6 ? "Latency (s)" : "Latency (ms)", lat, 0, 3,
-        {{"p50_us", "p50", COLOR_BLUE, 0},
-         {"p95_us", "p95", COLOR_AMBER, 0},
-         {"p99_us", "p99", COLOR_ROSE, 0}}};
+        {{"p50_us", "p50", CHART_COLOR_BLUE, 0},
+         {"p95_us", "p95", CHART_COLOR_AMBER, 0},
+         {"p99_us", "p99", CHART_COLOR_ROSE, 0}}};
     const struct chart errors = {
-        "Errors per second", 1, 1, 1, {{"errors", "errors/s", COLOR_RED, 1}}};
+        "Errors per second", 1, 1, 1, {{"errors", "errors/s", CHART_COLOR_RED, 1}}};
     const struct chart active = {
         open ? "Journeys in flight" : "Active VUs", 1, 1, 1,
-        {{"active", open ? "journeys in flight" : "VUs in the load", COLOR_TEAL, 1}}};
+        {{"active", open ? "journeys in flight" : "VUs in the load", CHART_COLOR_TEAL, 1}}};
 
     rs_buf_puts(b, "<h2>Over time</h2>\n<div class=\"charts\">\n");
     chart_svg(b, timeline, &throughput);

@@ -23,7 +23,7 @@ static double per_second(uint64_t n, double duration_s)
     return duration_s > 0 ? (double)n / duration_s : 0;
 }
 
-static json_t *settings(const options *o, double duration_s, const char *started)
+static json_t *settings(const load_options *o, double duration_s, const char *started)
 {
     char target[300];
     snprintf(target, sizeof target, "http://%s:%s", o->host, o->port);
@@ -34,9 +34,9 @@ static json_t *settings(const options *o, double duration_s, const char *started
     json_t *doc = json_pack("{s:s,s:i,s:s,s:s,s:s,s:s,s:i,s:f,s:[f,f],s:o,s:i,s:f}",
                             "tool", "rs-load", "version", 1, "started", started, "target", target,
                             "scenario", o->scenario,
-                            "model", o->model == MODEL_OPEN ? "open" : "closed",
-                            "vus", o->model == MODEL_OPEN ? 0 : o->vus,
-                            "rate", o->model == MODEL_OPEN ? o->rate : 0.0,
+                            "model", o->model == LOAD_MODEL_OPEN ? "open" : "closed",
+                            "vus", o->model == LOAD_MODEL_OPEN ? 0 : o->vus,
+                            "rate", o->model == LOAD_MODEL_OPEN ? o->rate : 0.0,
                             "think_s", o->think_min_s, o->think_max_s,
                             "stages", stages, "threads", o->threads, "duration_s", duration_s);
     if (doc && !strcmp(o->scenario, "get"))
@@ -67,7 +67,7 @@ static json_t *errors(const stats *s)
     const char *const *names = scenario_step_names(&n);
     json_t *list = json_array();
     for (int i = 0; list && i < s->nerrors; i++) {
-        const error_count *e = &s->error_list[i];
+        const stats_error_count *e = &s->error_list[i];
         json_array_append_new(list, json_pack("{s:s,s:s,s:I}", "step", e->step < n ? names[e->step] : "?",
                                               "error", e->what, "count", (json_int_t)e->count));
     }
@@ -79,7 +79,7 @@ static json_t *timeline(const stats *s, double duration_s)
     json_t *list = json_array();
     int seconds = (int)(duration_s + 0.999);
     for (int i = 0; list && i < s->nseconds && i < seconds; i++) {
-        const second *t = &s->timeline[i];
+        const stats_second *t = &s->timeline[i];
         json_array_append_new(list, json_pack("{s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "t", i + 1,
                                               "requests", (json_int_t)t->requests,
                                               "errors", (json_int_t)t->errors,
@@ -93,7 +93,7 @@ static json_t *timeline(const stats *s, double duration_s)
 }
 
 /* The measured value a threshold speaks of, and that value as text. */
-static double measured(const threshold *t, const stats *s, double duration_s, char *text, size_t len)
+static double measured(const load_threshold *t, const stats *s, double duration_s, char *text, size_t len)
 {
     double v;
     if (!strcmp(t->metric, "errors")) {
@@ -116,23 +116,23 @@ static double measured(const threshold *t, const stats *s, double duration_s, ch
     return v;
 }
 
-static int holds(const threshold *t, double v)
+static int holds(const load_threshold *t, double v)
 {
     switch (t->op) {
-    case OP_LT: return v < t->limit;
-    case OP_LE: return v <= t->limit;
-    case OP_GT: return v > t->limit;
-    case OP_GE: return v >= t->limit;
+    case THRESHOLD_LT: return v < t->limit;
+    case THRESHOLD_LE: return v <= t->limit;
+    case THRESHOLD_GT: return v > t->limit;
+    case THRESHOLD_GE: return v >= t->limit;
     }
     return 0;
 }
 
-static json_t *thresholds(const options *o, const stats *s, double duration_s, int *passed)
+static json_t *thresholds(const load_options *o, const stats *s, double duration_s, int *passed)
 {
     json_t *list = json_array();
     *passed = 1;
     for (int i = 0; list && i < o->nthresholds; i++) {
-        const threshold *t = &o->thresholds[i];
+        const load_threshold *t = &o->thresholds[i];
         char text[32];
         int ok = holds(t, measured(t, s, duration_s, text, sizeof text));
         if (!ok)
@@ -142,7 +142,7 @@ static json_t *thresholds(const options *o, const stats *s, double duration_s, i
     return list;
 }
 
-json_t *results_build(const options *o, const stats *s, double duration_s, const char *started)
+json_t *results_build(const load_options *o, const stats *s, double duration_s, const char *started)
 {
     json_t *doc = settings(o, duration_s, started);
     if (!doc)

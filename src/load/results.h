@@ -13,6 +13,6 @@
 /* The document for a run that began at started (UTC, ISO 8601) and lasted
  * duration_s; NULL when out of memory. Its "passed" is false when any
  * threshold missed. */
-json_t *results_build(const options *o, const stats *s, double duration_s, const char *started);
+json_t *results_build(const load_options *o, const stats *s, double duration_s, const char *started);
 
 #endif

@@ -39,9 +39,9 @@ typedef struct step {
     const char *name;
     /* Fills r: 0, or 1 to skip this step this time, or -1 when it cannot
      * be built (j->error says why). */
-    int (*build)(journey *j, request *r);
+    int (*build)(journey *j, journey_request *r);
     /* NULL when the answer is right. */
-    const char *(*check)(journey *j, const response *res, json_t *doc);
+    const char *(*check)(journey *j, const journey_response *res, json_t *doc);
     int json;      /* the answer must be JSON; check gets it parsed */
 } step;
 
@@ -122,7 +122,7 @@ static int safe_segment(const char *s)
 }
 
 __attribute__((format(printf, 2, 3)))
-static void set_path(request *r, const char *fmt, ...)
+static void set_path(journey_request *r, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -130,13 +130,13 @@ static void set_path(request *r, const char *fmt, ...)
     va_end(ap);
 }
 
-static void get(request *r, const char *path)
+static void get(journey_request *r, const char *path)
 {
     r->method = "GET";
     snprintf(r->path, sizeof r->path, "%s", path);
 }
 
-static int json_body(journey *j, request *r, json_t *doc)
+static int json_body(journey *j, journey_request *r, json_t *doc)
 {
     rs_buf_reset(&j->body);
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
@@ -174,14 +174,14 @@ static json_t *cart_line(json_t *cart, const char *sku)
 
 /* ---- steps ------------------------------------------------------------ */
 
-static int build_home(journey *j, request *r)
+static int build_home(journey *j, journey_request *r)
 {
     (void)j;
     get(r, "/");
     return 0;
 }
 
-static const char *check_home(journey *j, const response *res, json_t *doc)
+static const char *check_home(journey *j, const journey_response *res, json_t *doc)
 {
     (void)doc;
     if (res->status != 200)
@@ -191,14 +191,14 @@ static const char *check_home(journey *j, const response *res, json_t *doc)
     return NULL;
 }
 
-static int build_categories(journey *j, request *r)
+static int build_categories(journey *j, journey_request *r)
 {
     (void)j;
     get(r, "/api/catalogue/categories");
     return 0;
 }
 
-static const char *check_categories(journey *j, const response *res, json_t *doc)
+static const char *check_categories(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status != 200)
         return wrong_status(j, res->status);
@@ -207,7 +207,7 @@ static const char *check_categories(journey *j, const response *res, json_t *doc
     return NULL;
 }
 
-static int build_products(journey *j, request *r)
+static int build_products(journey *j, journey_request *r)
 {
     (void)j;
     get(r, "/api/catalogue/products");
@@ -216,7 +216,7 @@ static int build_products(journey *j, request *r)
 
 /* Browsing looks at any robot; buying picks two in stock, two different
  * ones when there are. */
-static const char *check_products(journey *j, const response *res, json_t *doc)
+static const char *check_products(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status != 200)
         return wrong_status(j, res->status);
@@ -242,14 +242,14 @@ static const char *check_products(journey *j, const response *res, json_t *doc)
     return NULL;
 }
 
-static int build_product(journey *j, request *r)
+static int build_product(journey *j, journey_request *r)
 {
     r->method = "GET";
     set_path(r, "/api/catalogue/product/%s%s", j->sku[j->item], "");
     return 0;
 }
 
-static const char *check_product(journey *j, const response *res, json_t *doc)
+static const char *check_product(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status != 200)
         return wrong_status(j, res->status);
@@ -259,14 +259,14 @@ static const char *check_product(journey *j, const response *res, json_t *doc)
     return NULL;
 }
 
-static int build_rating(journey *j, request *r)
+static int build_rating(journey *j, journey_request *r)
 {
     r->method = "GET";
     set_path(r, "/api/ratings/api/fetch/%s%s", j->sku[j->item], "");
     return 0;
 }
 
-static const char *check_rating(journey *j, const response *res, json_t *doc)
+static const char *check_rating(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status != 200)
         return wrong_status(j, res->status);
@@ -277,7 +277,7 @@ static const char *check_rating(journey *j, const response *res, json_t *doc)
 }
 
 /* One shopper in five votes. */
-static int build_vote(journey *j, request *r)
+static int build_vote(journey *j, journey_request *r)
 {
     if (below(j, 5) != 0)
         return 1;
@@ -288,7 +288,7 @@ static int build_vote(journey *j, request *r)
     return 0;
 }
 
-static const char *check_vote(journey *j, const response *res, json_t *doc)
+static const char *check_vote(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status != 200)
         return wrong_status(j, res->status);
@@ -297,14 +297,14 @@ static const char *check_vote(journey *j, const response *res, json_t *doc)
     return NULL;
 }
 
-static int build_uniqueid(journey *j, request *r)
+static int build_uniqueid(journey *j, journey_request *r)
 {
     (void)j;
     get(r, "/api/user/uniqueid");
     return 0;
 }
 
-static const char *check_uniqueid(journey *j, const response *res, json_t *doc)
+static const char *check_uniqueid(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status != 200)
         return wrong_status(j, res->status);
@@ -315,14 +315,14 @@ static const char *check_uniqueid(journey *j, const response *res, json_t *doc)
     return NULL;
 }
 
-static int build_add(journey *j, request *r)
+static int build_add(journey *j, journey_request *r)
 {
     r->method = "GET";
     set_path(r, "/api/cart/add/%s/%s/1", j->id, j->sku[j->item]);
     return 0;
 }
 
-static const char *check_add(journey *j, const response *res, json_t *doc)
+static const char *check_add(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status != 200)
         return wrong_status(j, res->status);
@@ -335,7 +335,7 @@ static const char *check_add(journey *j, const response *res, json_t *doc)
     return NULL;
 }
 
-static int build_cart(journey *j, request *r)
+static int build_cart(journey *j, journey_request *r)
 {
     r->method = "GET";
     set_path(r, "/api/cart/cart/%s%s", j->id, "");
@@ -343,7 +343,7 @@ static int build_cart(journey *j, request *r)
 }
 
 /* The checkout's cart holds what was added; its first line is changed next. */
-static const char *check_cart_step(journey *j, const response *res, json_t *doc)
+static const char *check_cart_step(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status != 200)
         return wrong_status(j, res->status);
@@ -357,14 +357,14 @@ static const char *check_cart_step(journey *j, const response *res, json_t *doc)
     return NULL;
 }
 
-static int build_update(journey *j, request *r)
+static int build_update(journey *j, journey_request *r)
 {
     r->method = "GET";
     set_path(r, "/api/cart/update/%s/%s/2", j->id, j->sku[0]);
     return 0;
 }
 
-static const char *check_update(journey *j, const response *res, json_t *doc)
+static const char *check_update(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status != 200)
         return wrong_status(j, res->status);
@@ -377,14 +377,14 @@ static const char *check_update(journey *j, const response *res, json_t *doc)
     return NULL;
 }
 
-static int build_codes(journey *j, request *r)
+static int build_codes(journey *j, journey_request *r)
 {
     (void)j;
     get(r, "/api/shipping/codes");
     return 0;
 }
 
-static const char *check_codes(journey *j, const response *res, json_t *doc)
+static const char *check_codes(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status != 200)
         return wrong_status(j, res->status);
@@ -394,14 +394,14 @@ static const char *check_codes(journey *j, const response *res, json_t *doc)
     return NULL;
 }
 
-static int build_match(journey *j, request *r)
+static int build_match(journey *j, journey_request *r)
 {
     (void)j;
     get(r, "/api/shipping/match/GB/lon");
     return 0;
 }
 
-static const char *check_match(journey *j, const response *res, json_t *doc)
+static const char *check_match(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status != 200)
         return wrong_status(j, res->status);
@@ -416,14 +416,14 @@ static const char *check_match(journey *j, const response *res, json_t *doc)
     return NULL;
 }
 
-static int build_calc(journey *j, request *r)
+static int build_calc(journey *j, journey_request *r)
 {
     r->method = "GET";
     snprintf(r->path, sizeof r->path, "/api/shipping/calc/%lld", j->city_uuid);
     return 0;
 }
 
-static const char *check_calc(journey *j, const response *res, json_t *doc)
+static const char *check_calc(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status != 200)
         return wrong_status(j, res->status);
@@ -434,13 +434,13 @@ static const char *check_calc(journey *j, const response *res, json_t *doc)
     /* the confirmation's body: the quote and the location kept by match */
     json_t *body = json_pack("{s:O,s:O,s:s}", "distance", distance, "cost", cost,
                              "location", j->location);
-    request unused;
+    journey_request unused;
     if (json_body(j, &unused, body) < 0)
         return complain(j, "%s", "cannot build the confirmation");
     return NULL;
 }
 
-static int build_confirm(journey *j, request *r)
+static int build_confirm(journey *j, journey_request *r)
 {
     r->method = "POST";
     set_path(r, "/api/shipping/confirm/%s%s", j->id, "");
@@ -449,7 +449,7 @@ static int build_confirm(journey *j, request *r)
     return 0;
 }
 
-static const char *check_confirm(journey *j, const response *res, json_t *doc)
+static const char *check_confirm(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status != 200)
         return wrong_status(j, res->status);
@@ -464,7 +464,7 @@ static const char *check_confirm(journey *j, const response *res, json_t *doc)
     return NULL;
 }
 
-static int build_pay(journey *j, request *r)
+static int build_pay(journey *j, journey_request *r)
 {
     r->method = "POST";
     set_path(r, "/api/payment/pay/%s%s", j->id, "");
@@ -473,7 +473,7 @@ static int build_pay(journey *j, request *r)
     return 0;
 }
 
-static const char *check_pay(journey *j, const response *res, json_t *doc)
+static const char *check_pay(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status != 200)
         return wrong_status(j, res->status);
@@ -483,7 +483,7 @@ static const char *check_pay(journey *j, const response *res, json_t *doc)
     return NULL;
 }
 
-static int build_login(journey *j, request *r)
+static int build_login(journey *j, journey_request *r)
 {
     int who = below(j, 3);
     snprintf(j->user, sizeof j->user, "%s", SEED_USERS[who][0]);
@@ -497,7 +497,7 @@ static int build_login(journey *j, request *r)
     return 0;
 }
 
-static const char *check_login(journey *j, const response *res, json_t *doc)
+static const char *check_login(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status != 200)
         return wrong_status(j, res->status);
@@ -509,7 +509,7 @@ static const char *check_login(journey *j, const response *res, json_t *doc)
     return NULL;
 }
 
-static int build_history(journey *j, request *r)
+static int build_history(journey *j, journey_request *r)
 {
     r->method = "GET";
     set_path(r, "/api/user/history/%s%s", j->user, "");
@@ -517,7 +517,7 @@ static int build_history(journey *j, request *r)
 }
 
 /* A user who never ordered has no history: 404 is an answer too. */
-static const char *check_history(journey *j, const response *res, json_t *doc)
+static const char *check_history(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status == 404)
         return NULL;
@@ -528,14 +528,14 @@ static const char *check_history(journey *j, const response *res, json_t *doc)
     return NULL;
 }
 
-static int build_user_cart(journey *j, request *r)
+static int build_user_cart(journey *j, journey_request *r)
 {
     r->method = "GET";
     set_path(r, "/api/cart/cart/%s%s", j->user, "");
     return 0;
 }
 
-static const char *check_user_cart(journey *j, const response *res, json_t *doc)
+static const char *check_user_cart(journey *j, const journey_response *res, json_t *doc)
 {
     if (res->status == 404)
         return NULL;
@@ -544,14 +544,14 @@ static const char *check_user_cart(journey *j, const response *res, json_t *doc)
     return check_cart(j, doc);
 }
 
-static int build_get(journey *j, request *r)
+static int build_get(journey *j, journey_request *r)
 {
     (void)j;
     get(r, get_path);
     return 0;
 }
 
-static const char *check_get(journey *j, const response *res, json_t *doc)
+static const char *check_get(journey *j, const journey_response *res, json_t *doc)
 {
     (void)doc;
     return res->status >= 200 && res->status < 400 ? NULL : wrong_status(j, res->status);
@@ -586,7 +586,7 @@ static int stat_id_of[STEP_KINDS];
 
 /* ---- the journey ------------------------------------------------------ */
 
-void scenario_init(const options *o)
+void scenario_init(const load_options *o)
 {
     snprintf(get_path, sizeof get_path, "%s", o->path);
     snprintf(get_name, sizeof get_name, "GET %s", o->path);
@@ -659,7 +659,7 @@ void journey_begin(journey *j)
     rs_buf_reset(&j->cart);
 }
 
-int journey_next(journey *j, request *r, int *stat_id)
+int journey_next(journey *j, journey_request *r, int *stat_id)
 {
     while (j->step < SCENARIOS[j->kind].n) {
         step_kind k = SCENARIOS[j->kind].steps[j->step];
@@ -679,7 +679,7 @@ int journey_wants_body(const journey *j)
     return k != STEP_GET;
 }
 
-const char *journey_check(journey *j, const response *res)
+const char *journey_check(journey *j, const journey_response *res)
 {
     step_kind k = SCENARIOS[j->kind].steps[j->step];
     json_t *doc = NULL;

@@ -30,18 +30,18 @@ typedef enum {
     SCENARIO_GET,
 } scenario_kind;
 
-typedef struct request {
+typedef struct journey_request {
     const char *method;
     char        path[600];
     const char *body;          /* NULL when none; JSON otherwise */
     size_t      body_len;
-} request;
+} journey_request;
 
-typedef struct response {
+typedef struct journey_response {
     int         status;
     const char *body;
     size_t      len;
-} response;
+} journey_response;
 
 /* What one journey carries from step to step. */
 typedef struct journey {
@@ -60,7 +60,7 @@ typedef struct journey {
 } journey;
 
 /* Prepares the scenarios for a run (the mix, the "get" path). */
-void scenario_init(const options *o);
+void scenario_init(const load_options *o);
 
 /* The names requests are counted under ("GET /api/cart/cart/:id"), and
  * how many there are: the stat id of a step indexes this list. */
@@ -75,7 +75,7 @@ void journey_begin(journey *j);
 /* The next request of the journey, and the stat id it counts under:
  * 1; or 0 when the journey is over; or -1 when the request could not be
  * built (j->error says why; it counts against that stat id). */
-int journey_next(journey *j, request *r, int *stat_id);
+int journey_next(journey *j, journey_request *r, int *stat_id);
 
 /* A pseudo-random number from the journey's own sequence. */
 unsigned journey_random(journey *j);
@@ -85,6 +85,6 @@ int journey_wants_body(const journey *j);
 
 /* Checks the answer to the current step and moves on: NULL when it is
  * right, else what was wrong (valid until the next call). */
-const char *journey_check(journey *j, const response *res);
+const char *journey_check(journey *j, const journey_response *res);
 
 #endif

@@ -46,7 +46,7 @@ void stats_free(stats *s)
 }
 
 /* The timeline entry of second sec, grown as needed; NULL when out of memory. */
-static second *second_at(stats *s, int sec)
+static stats_second *second_at(stats *s, int sec)
 {
     if (sec < 0)
         sec = 0;
@@ -54,14 +54,14 @@ static second *second_at(stats *s, int sec)
         int cap = s->seconds_cap ? s->seconds_cap * 2 : 64;
         while (cap <= sec)
             cap *= 2;
-        second *t = realloc(s->timeline, (size_t)cap * sizeof *t);
+        stats_second *t = realloc(s->timeline, (size_t)cap * sizeof *t);
         if (!t)
             return NULL;
         s->timeline = t;
         s->seconds_cap = cap;
     }
     while (s->nseconds <= sec) {
-        second *n = &s->timeline[s->nseconds];
+        stats_second *n = &s->timeline[s->nseconds];
         memset(n, 0, sizeof *n);
         if (hist_init(&n->latency, HIST_TIMELINE_BITS) < 0)
             return NULL;
@@ -75,7 +75,7 @@ static int count_error(stats *s, int step, const char *what, uint64_t n)
     char name[sizeof s->error_list->what];
     snprintf(name, sizeof name, "%s", what);   /* kept as stored: cut to size */
     for (int i = 0; i < s->nerrors; i++) {
-        error_count *e = &s->error_list[i];
+        stats_error_count *e = &s->error_list[i];
         if (e->step == step && strcmp(e->what, name) == 0) {
             e->count += n;
             return 0;
@@ -83,13 +83,13 @@ static int count_error(stats *s, int step, const char *what, uint64_t n)
     }
     if (s->nerrors == s->error_cap) {
         int cap = s->error_cap ? s->error_cap * 2 : 16;
-        error_count *l = realloc(s->error_list, (size_t)cap * sizeof *l);
+        stats_error_count *l = realloc(s->error_list, (size_t)cap * sizeof *l);
         if (!l)
             return -1;
         s->error_list = l;
         s->error_cap = cap;
     }
-    error_count *e = &s->error_list[s->nerrors++];
+    stats_error_count *e = &s->error_list[s->nerrors++];
     e->step = step;
     snprintf(e->what, sizeof e->what, "%s", name);
     e->count = n;
@@ -98,7 +98,7 @@ static int count_error(stats *s, int step, const char *what, uint64_t n)
 
 int stats_request(stats *s, int step, uint64_t latency_us, int sec, const char *what)
 {
-    second *t = second_at(s, sec);
+    stats_second *t = second_at(s, sec);
     if (!t)
         return -1;
     hist_record(&s->step_latency[step], latency_us);
@@ -133,7 +133,7 @@ void stats_dropped(stats *s)
 
 void stats_active(stats *s, int sec, uint64_t active)
 {
-    second *t = second_at(s, sec);
+    stats_second *t = second_at(s, sec);
     if (t && active > t->active)
         t->active = active;
 }
@@ -157,10 +157,10 @@ int stats_merge(stats *into, const stats *from)
                         from->error_list[i].count) < 0)
             return -1;
     for (int i = 0; i < from->nseconds; i++) {
-        second *t = second_at(into, i);
+        stats_second *t = second_at(into, i);
         if (!t)
             return -1;
-        const second *f = &from->timeline[i];
+        const stats_second *f = &from->timeline[i];
         t->requests += f->requests;
         t->errors += f->errors;
         t->active += f->active;

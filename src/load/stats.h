@@ -12,18 +12,18 @@
 
 #include "hist.h"
 
-typedef struct error_count {
+typedef struct stats_error_count {
     int      step;
     char     what[96];
     uint64_t count;
-} error_count;
+} stats_error_count;
 
-typedef struct second {
+typedef struct stats_second {
     uint64_t requests;
     uint64_t errors;
     uint64_t active;     /* VUs busy or journeys in flight, at most */
     hist     latency;    /* coarse: HIST_TIMELINE_BITS */
-} second;
+} stats_second;
 
 #define HIST_STEP_BITS 6
 #define HIST_TIMELINE_BITS 3
@@ -39,10 +39,10 @@ typedef struct stats {
     hist      journey_time;
     uint64_t  journeys, journeys_failed, journeys_dropped;
 
-    error_count *error_list;
+    stats_error_count *error_list;
     int          nerrors, error_cap;
 
-    second   *timeline;
+    stats_second   *timeline;
     int       nseconds, seconds_cap;
 
     _Atomic uint64_t live_requests, live_errors, live_journeys;

@@ -10,8 +10,9 @@
 #include <time.h>
 
 #include "peers.h"
+#include "rs_cond.h"
 #include "rs_log.h"
-#include "rs_service.h"
+#include "rs_time.h"
 
 #define FIRST_PAUSE_S 0.5
 #define MAX_PAUSE_S   15.0
@@ -113,13 +114,7 @@ static job *take_due(void)
             return j;
         }
     }
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_nsec += 100 * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = rs_cond_deadline(100);
     pthread_cond_timedwait(&retry.wake, &retry.lock, &until);
     return NULL;
 }
@@ -155,11 +150,7 @@ static void *retry_loop(void *arg)
 int followup_start(void)
 {
     pthread_mutex_init(&retry.lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&retry.wake, &attr);
-    pthread_condattr_destroy(&attr);
+    rs_cond_init(&retry.wake);
     if (pthread_create(&retry.thread, NULL, retry_loop, NULL) != 0)
         return -1;
     retry.started = true;

@@ -26,7 +26,8 @@
 #include "rs_json.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
-#include "rs_service.h"
+#include "rs_time.h"
+#include "rs_util.h"
 
 #define PAY_BUDGET_S 4.0    /* a payment answers within this (the gateway waits 5 s) */
 
@@ -47,13 +48,6 @@ void payment_handlers_init(void)
                                    units_buckets, RS_ARRAY_LEN(units_buckets));
     pay_state.value = rs_histogram("cart_value", "Value of each order.", NULL,
                                    value_buckets, RS_ARRAY_LEN(value_buckets));
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
 }
 
 /* The message for dispatch: {"orderid","user","cart"}; -1 out of memory. */
@@ -198,7 +192,7 @@ static bool read_cart(rs_request *req, payment *p, const json_t *posted)
 void pay(rs_request *req)
 {
     if (pay_state.delay_ms > 0)
-        sleep_ms(pay_state.delay_ms);
+        rs_sleep_ms(pay_state.delay_ms);
     json_t *posted = rs_req_json(req);
     if (posted == NULL)
         return;   /* answered 400 */

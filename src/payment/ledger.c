@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "order.h"
+#include "rs_cond.h"
 
 #define LEDGER_SIZE 4096
 
@@ -32,11 +33,7 @@ static struct {
 void ledger_init(void)
 {
     pthread_mutex_init(&ledger.lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&ledger.released, &attr);
-    pthread_condattr_destroy(&attr);
+    rs_cond_init(&ledger.released);
 }
 
 void ledger_cleanup(void)
@@ -68,22 +65,9 @@ static entry *make_room(void)
     return oldest;
 }
 
-static struct timespec deadline_after(long ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
 ledger_state ledger_claim(const char *orderid, long wait_ms, bool *held)
 {
-    struct timespec until = deadline_after(wait_ms);
+    struct timespec until = rs_cond_deadline(wait_ms);
     pthread_mutex_lock(&ledger.lock);
     entry *e = find(orderid);
     while (e != NULL && e->busy) {

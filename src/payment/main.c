@@ -12,6 +12,7 @@
 #include "rs_log.h"
 #include "rs_metrics.h"
 #include "rs_service.h"
+#include "rs_util.h"
 
 static const rs_route routes[] = {
     {"POST", "/pay/:id", pay, RS_PARAM_ID, RS_RUN_WORKER},

@@ -15,7 +15,7 @@
 #include "rs_json.h"
 #include "rs_log.h"
 #include "rs_peer.h"
-#include "rs_service.h"
+#include "rs_time.h"
 
 #define PEER_TIMEOUT_MS 2000    /* one call to user or cart, at most */
 

@@ -18,7 +18,7 @@ void ratings_handlers_init(void)
     catalogue = rs_peer_config("CATALOGUE_URL", "http://catalogue:8080");
 }
 
-void get_health(rs_request *req)
+void ratings_get_health(rs_request *req)
 {
     bool up = rs_mysql_up(NULL);
     rs_reply_json(req, up ? 200 : 503, json_pack("{s:b}", "pdo_connectivity", up));

@@ -8,7 +8,7 @@
 
 void ratings_handlers_init(void);      /* reads CATALOGUE_URL */
 
-void get_health(rs_request *req);      /* GET /health and /_health */
+void ratings_get_health(rs_request *req);      /* GET /health and /_health */
 void fetch_rating(rs_request *req);    /* GET /api/fetch/:sku */
 void rate_product(rs_request *req);    /* PUT /api/rate/:sku/:score */
 

@@ -9,10 +9,11 @@
 #include "rs_metrics.h"
 #include "rs_mysql.h"
 #include "rs_service.h"
+#include "rs_util.h"
 
 static const rs_route routes[] = {
-    {"GET", "/health",                 get_health,   RS_PARAM_ID, RS_RUN_INLINE},
-    {"GET", "/_health",                get_health,   RS_PARAM_ID, RS_RUN_INLINE},
+    {"GET", "/health",                 ratings_get_health, RS_PARAM_ID, RS_RUN_INLINE},
+    {"GET", "/_health",                ratings_get_health, RS_PARAM_ID, RS_RUN_INLINE},
     {"GET", "/api/fetch/:sku",         fetch_rating, RS_PARAM_ID, RS_RUN_WORKER},
     {"PUT", "/api/rate/:sku/:score",   rate_product, RS_PARAM_ID, RS_RUN_WORKER},
 };

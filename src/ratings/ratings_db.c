@@ -6,8 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "rs_db.h"
 #include "rs_mysql.h"
-#include "rs_service.h"
+#include "rs_time.h"
 
 int ratings_prepare(MYSQL *db, void *ctx)
 {

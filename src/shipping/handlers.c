@@ -14,10 +14,11 @@
 #include "rs_buf.h"
 #include "rs_client.h"
 #include "rs_config.h"
+#include "rs_db.h"
 #include "rs_json.h"
 #include "rs_mysql.h"
 #include "rs_peer.h"
-#include "rs_service.h"
+#include "rs_time.h"
 #include "rs_valid.h"
 
 #define MATCH_MIN_CHARS 3
@@ -68,7 +69,7 @@ static void reply_cities(rs_request *req, rs_mysql_result *r)
     rs_reply_json(req, 200, list);
 }
 
-void get_health(rs_request *req)
+void shipping_get_health(rs_request *req)
 {
     rs_reply_text(req, 200, "OK");
 }

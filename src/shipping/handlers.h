@@ -8,7 +8,7 @@
 
 void shipping_handlers_init(void);        /* reads CART_URL */
 
-void get_health(rs_request *req);         /* GET  /health */
+void shipping_get_health(rs_request *req);         /* GET  /health */
 void count_cities(rs_request *req);       /* GET  /count */
 void list_codes(rs_request *req);         /* GET  /codes */
 void list_cities(rs_request *req);        /* GET  /cities/:code */

@@ -14,9 +14,10 @@
 #include "rs_metrics.h"
 #include "rs_mysql.h"
 #include "rs_service.h"
+#include "rs_util.h"
 
 static const rs_route routes[] = {
-    {"GET",  "/health",           get_health,       RS_PARAM_ID,   RS_RUN_INLINE},
+    {"GET",  "/health",           shipping_get_health, RS_PARAM_ID,   RS_RUN_INLINE},
     {"GET",  "/count",            count_cities,     RS_PARAM_ID,   RS_RUN_WORKER},
     {"GET",  "/codes",            list_codes,       RS_PARAM_ID,   RS_RUN_WORKER},
     {"GET",  "/cities/:code",     list_cities,      RS_PARAM_ID,   RS_RUN_WORKER},

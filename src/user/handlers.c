@@ -16,9 +16,11 @@
 #include "login_guard.h"
 #include "password_pool.h"
 #include "passwords.h"
+#include "rs_db.h"
 #include "rs_json.h"
 #include "rs_redis.h"
 #include "rs_service.h"
+#include "rs_time.h"
 #include "rs_valid.h"
 
 #define ORDERID_MAX 100
@@ -36,7 +38,7 @@ static void reply_unavailable(rs_request *req)
     rs_reply_error(req, 503, "database not available");
 }
 
-void get_health(rs_request *req)
+void user_get_health(rs_request *req)
 {
     rs_reply_json(req, 200, json_pack("{s:s,s:b}", "app", "OK", "mongo", store->ops->is_up(store)));
 }

@@ -9,7 +9,7 @@
 
 void user_handlers_init(users_store *store);
 
-void get_health(rs_request *req);       /* GET  /health */
+void user_get_health(rs_request *req);       /* GET  /health */
 void get_uniqueid(rs_request *req);     /* GET  /uniqueid */
 void check_user(rs_request *req);       /* GET  /check/:id */
 void list_users(rs_request *req);       /* GET  /users */

@@ -11,25 +11,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rs_time.h"
+
 #define IDLE_RELEASE_S 3
 
 typedef struct region {
     uint8_t *memory;     /* NULL when not mapped */
     size_t   bytes;
     bool     busy;
-    time_t   last_used;  /* CLOCK_MONOTONIC seconds */
+    double   last_used;  /* rs_now() */
 } region;
 
 static region         *regions;
 static int             nregions;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-
-static time_t monotonic_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
-}
 
 static void unmap(region *r)
 {
@@ -44,7 +39,7 @@ static void *release_idle_regions(void *unused)
     (void)unused;
     for (;;) {
         sleep(1);
-        time_t now = monotonic_seconds();
+        double now = rs_now();
         pthread_mutex_lock(&lock);
         for (int i = 0; i < nregions; i++)
             if (regions[i].memory && !regions[i].busy && now - regions[i].last_used >= IDLE_RELEASE_S)
@@ -112,7 +107,7 @@ void hash_memory_give(uint8_t *memory, size_t bytes)
     for (int i = 0; i < nregions; i++) {
         if (regions[i].memory == memory) {
             regions[i].busy = false;
-            regions[i].last_used = monotonic_seconds();
+            regions[i].last_used = rs_now();
         }
     }
     pthread_mutex_unlock(&lock);

@@ -16,7 +16,7 @@
 #include <sys/random.h>
 
 #include "rs_config.h"
-#include "rs_service.h"
+#include "rs_time.h"
 
 #define SETS 4096
 #define WAYS 4

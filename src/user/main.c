@@ -19,9 +19,10 @@
 #include "rs_redis.h"
 #include "rs_service.h"
 #include "users.h"
+#include "rs_util.h"
 
 static const rs_route routes[] = {
-    {"GET",  "/health",      get_health,    RS_PARAM_ID, RS_RUN_WORKER},
+    {"GET",  "/health",      user_get_health, RS_PARAM_ID, RS_RUN_WORKER},
     {"GET",  "/uniqueid",    get_uniqueid,  RS_PARAM_ID, RS_RUN_WORKER},
     {"GET",  "/check/:id",   check_user,    RS_PARAM_ID, RS_RUN_WORKER},
     {"GET",  "/users",       list_users,    RS_PARAM_ID, RS_RUN_WORKER},

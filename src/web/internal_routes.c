@@ -13,8 +13,8 @@
 #include "proxy.h"
 #include "rs_config.h"
 #include "rs_log.h"
+#include "rs_percent.h"
 #include "rs_router.h"
-#include "rs_service.h"
 #include "upstreams.h"
 
 #define DEFAULT_ROUTES "user/order,cart/shipping,*/health,*/_health,*/ready,*/metrics"

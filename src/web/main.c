@@ -14,6 +14,7 @@
 #include "slow_down.h"
 #include "static_files.h"
 #include "upstreams.h"
+#include "rs_util.h"
 
 static const rs_route routes[] = {
     {"GET",    "/api/:service/*", gateway,      RS_PARAM_ID, RS_RUN_ASYNC},

@@ -22,6 +22,7 @@
 
 #include "rs_config.h"
 #include "rs_log.h"
+#include "rs_percent.h"
 
 #define MAX_FILE_SIZE (8 * 1024 * 1024)
 #define PLACEHOLDER "/images/placeholder.svg"

@@ -9,6 +9,7 @@
 
 #include "rs_peer.h"
 #include "rs_service.h"
+#include "rs_util.h"
 
 struct upstream {
     const char *name;

@@ -1,5 +1,5 @@
 /*
- * test_cart.c - unit tests for the cart's money and API form (src/cart/cart.c):
+ * test_cart.c - unit tests for the cart's money and API form (src/cart/cart_money.c):
  * prices to cents, VAT included in a total, and rendering a stored cart.
  */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "cart.h"
+#include "cart_money.h"
 
 static void test_prices_to_cents(void **state)
 {

@@ -384,7 +384,7 @@ static void test_large_values_below_limit_kept(void **state)
 
 /* ---- stats --------------------------------------------------------------- */
 
-static const error_count *find_error(const stats *s, int step, const char *what)
+static const stats_error_count *find_error(const stats *s, int step, const char *what)
 {
     for (int i = 0; i < s->nerrors; i++)
         if (s->error_list[i].step == step && strcmp(s->error_list[i].what, what) == 0)
@@ -454,7 +454,7 @@ static void test_stats_lists_grow(void **state)
     assert_int_equal(s.nseconds, 99 * 3 + 1);
     for (int i = 0; i < 100; i++) {
         snprintf(what, sizeof what, "status %d", 400 + i);
-        const error_count *e = find_error(&s, i % 2, what);
+        const stats_error_count *e = find_error(&s, i % 2, what);
         assert_non_null(e);
         assert_int_equal(e->count, 2);
         assert_int_equal(s.timeline[i * 3].requests, 2);

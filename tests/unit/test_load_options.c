@@ -18,22 +18,22 @@
 
 #define near(a, b) assert_true(fabs((a) - (b)) < 1e-9)
 
-/* ---- parse_duration ----------------------------------------------------- */
+/* ---- options_parse_duration ----------------------------------------------------- */
 
 static void check_duration(const char *s, double want)
 {
     double got = -1;
-    if (parse_duration(s, &got) != 0)
-        fail_msg("parse_duration(\"%s\") refused", s);
+    if (options_parse_duration(s, &got) != 0)
+        fail_msg("options_parse_duration(\"%s\") refused", s);
     if (fabs(got - want) > 1e-9)
-        fail_msg("parse_duration(\"%s\") = %g, want %g", s, got, want);
+        fail_msg("options_parse_duration(\"%s\") = %g, want %g", s, got, want);
 }
 
 static void check_duration_refused(const char *s)
 {
     double got = 12345;
-    if (parse_duration(s, &got) != -1)
-        fail_msg("parse_duration(\"%s\") accepted as %g", s, got);
+    if (options_parse_duration(s, &got) != -1)
+        fail_msg("options_parse_duration(\"%s\") accepted as %g", s, got);
     assert_true(got == 12345);   /* the output is left alone */
 }
 
@@ -81,25 +81,25 @@ static void test_parse_duration_refuses(void **state)
     check_duration_refused("9999999999999999999999999s");
 }
 
-/* ---- parse_range --------------------------------------------------------- */
+/* ---- options_parse_range --------------------------------------------------------- */
 
 static void test_parse_range(void **state)
 {
     (void)state;
     double lo = -1, hi = -1;
-    assert_int_equal(parse_range("1..3", &lo, &hi), 0);
+    assert_int_equal(options_parse_range("1..3", &lo, &hi), 0);
     near(lo, 1);
     near(hi, 3);
-    assert_int_equal(parse_range("0.5", &lo, &hi), 0);
+    assert_int_equal(options_parse_range("0.5", &lo, &hi), 0);
     near(lo, 0.5);
     near(hi, 0.5);
-    assert_int_equal(parse_range("500ms..2s", &lo, &hi), 0);
+    assert_int_equal(options_parse_range("500ms..2s", &lo, &hi), 0);
     near(lo, 0.5);
     near(hi, 2);
-    assert_int_equal(parse_range("2..2", &lo, &hi), 0);
+    assert_int_equal(options_parse_range("2..2", &lo, &hi), 0);
     near(lo, 2);
     near(hi, 2);
-    assert_int_equal(parse_range("0..0", &lo, &hi), 0);
+    assert_int_equal(options_parse_range("0..0", &lo, &hi), 0);
     near(hi, 0);
 }
 
@@ -107,24 +107,24 @@ static void test_parse_range_refuses(void **state)
 {
     (void)state;
     double lo, hi;
-    assert_int_equal(parse_range("3..1", &lo, &hi), -1);   /* backwards */
-    assert_int_equal(parse_range("..3", &lo, &hi), -1);
-    assert_int_equal(parse_range("1..", &lo, &hi), -1);
-    assert_int_equal(parse_range("1...3", &lo, &hi), -1);
-    assert_int_equal(parse_range("a..b", &lo, &hi), -1);
-    assert_int_equal(parse_range("", &lo, &hi), -1);
-    assert_int_equal(parse_range("-1..2", &lo, &hi), -1);
-    assert_int_equal(parse_range("1..2..3", &lo, &hi), -1);
+    assert_int_equal(options_parse_range("3..1", &lo, &hi), -1);   /* backwards */
+    assert_int_equal(options_parse_range("..3", &lo, &hi), -1);
+    assert_int_equal(options_parse_range("1..", &lo, &hi), -1);
+    assert_int_equal(options_parse_range("1...3", &lo, &hi), -1);
+    assert_int_equal(options_parse_range("a..b", &lo, &hi), -1);
+    assert_int_equal(options_parse_range("", &lo, &hi), -1);
+    assert_int_equal(options_parse_range("-1..2", &lo, &hi), -1);
+    assert_int_equal(options_parse_range("1..2..3", &lo, &hi), -1);
 }
 
-/* ---- parse_stages -------------------------------------------------------- */
+/* ---- options_parse_stages -------------------------------------------------------- */
 
 static void test_parse_stages(void **state)
 {
     (void)state;
-    stage st[MAX_STAGES];
+    load_stage st[LOAD_MAX_STAGES];
     int n = -1;
-    assert_int_equal(parse_stages("30s:100,1m:1000,30s:0", st, MAX_STAGES, &n), 0);
+    assert_int_equal(options_parse_stages("30s:100,1m:1000,30s:0", st, LOAD_MAX_STAGES, &n), 0);
     assert_int_equal(n, 3);
     near(st[0].duration_s, 30);
     near(st[0].target, 100);
@@ -133,17 +133,17 @@ static void test_parse_stages(void **state)
     near(st[2].duration_s, 30);
     near(st[2].target, 0);
 
-    assert_int_equal(parse_stages("500ms:2.5", st, MAX_STAGES, &n), 0);
+    assert_int_equal(options_parse_stages("500ms:2.5", st, LOAD_MAX_STAGES, &n), 0);
     assert_int_equal(n, 1);
     near(st[0].duration_s, 0.5);
     near(st[0].target, 2.5);
 
     /* exactly as many as allowed */
     char list[512] = "";
-    for (int i = 0; i < MAX_STAGES; i++)
+    for (int i = 0; i < LOAD_MAX_STAGES; i++)
         strcat(list, i ? ",1s:1" : "1s:1");
-    assert_int_equal(parse_stages(list, st, MAX_STAGES, &n), 0);
-    assert_int_equal(n, MAX_STAGES);
+    assert_int_equal(options_parse_stages(list, st, LOAD_MAX_STAGES, &n), 0);
+    assert_int_equal(n, LOAD_MAX_STAGES);
 }
 
 static void test_parse_stages_refuses(void **state)
@@ -154,51 +154,51 @@ static void test_parse_stages_refuses(void **state)
         "30s:10,1m", "30s:10:20", "30s:1e", "30s:10,", ",30s:10", "30s:10,,1m:5",
         "1s:1000001", "1s:99999999999999999999", "200h:10",
     };
-    stage st[MAX_STAGES];
+    load_stage st[LOAD_MAX_STAGES];
     int n;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        if (parse_stages(bad[i], st, MAX_STAGES, &n) != -1)
-            fail_msg("parse_stages(\"%s\") accepted", bad[i]);
+        if (options_parse_stages(bad[i], st, LOAD_MAX_STAGES, &n) != -1)
+            fail_msg("options_parse_stages(\"%s\") accepted", bad[i]);
     /* one more than allowed */
-    assert_int_equal(parse_stages("1s:1,1s:2,1s:3", st, 2, &n), -1);
+    assert_int_equal(options_parse_stages("1s:1,1s:2,1s:3", st, 2, &n), -1);
     /* longer than the parser reads */
     char long_list[1100];
     memset(long_list, '1', sizeof long_list - 1);
     long_list[sizeof long_list - 1] = '\0';
-    assert_int_equal(parse_stages(long_list, st, MAX_STAGES, &n), -1);
+    assert_int_equal(options_parse_stages(long_list, st, LOAD_MAX_STAGES, &n), -1);
 }
 
-/* ---- parse_threshold ----------------------------------------------------- */
+/* ---- options_parse_threshold ----------------------------------------------------- */
 
 static void check_threshold(const char *s, const char *metric, threshold_op op, double limit)
 {
-    threshold t;
-    if (parse_threshold(s, &t) != 0)
-        fail_msg("parse_threshold(\"%s\") refused", s);
+    load_threshold t;
+    if (options_parse_threshold(s, &t) != 0)
+        fail_msg("options_parse_threshold(\"%s\") refused", s);
     assert_string_equal(t.expr, s);
     assert_string_equal(t.metric, metric);
     assert_int_equal(t.op, op);
     if (fabs(t.limit - limit) > 1e-9 * (1 + fabs(limit)))
-        fail_msg("parse_threshold(\"%s\"): limit %g, want %g", s, t.limit, limit);
+        fail_msg("options_parse_threshold(\"%s\"): limit %g, want %g", s, t.limit, limit);
 }
 
 static void test_parse_threshold(void **state)
 {
     (void)state;
-    check_threshold("p95<200ms", "p95", OP_LT, 200000);          /* µs */
-    check_threshold("errors<1%", "errors", OP_LT, 0.01);
-    check_threshold("errors<=0.5%", "errors", OP_LE, 0.005);
-    check_threshold("errors<0.02", "errors", OP_LT, 0.02);       /* a fraction */
-    check_threshold("rps>=1000", "rps", OP_GE, 1000);
-    check_threshold("rps>50.5", "rps", OP_GT, 50.5);
-    check_threshold("p99<=1s", "p99", OP_LE, 1000000);
-    check_threshold("p50<250us", "p50", OP_LT, 250);
-    check_threshold("p90<1m", "p90", OP_LT, 60e6);
-    check_threshold("max<2s", "max", OP_LT, 2e6);
-    check_threshold("mean>=1ms", "mean", OP_GE, 1000);
-    check_threshold("p95>10ms", "p95", OP_GT, 10000);
-    check_threshold("p95<200", "p95", OP_LT, 200000);            /* bare: ms, as k6 */
-    check_threshold("p99<=2.5", "p99", OP_LE, 2500);
+    check_threshold("p95<200ms", "p95", THRESHOLD_LT, 200000);          /* µs */
+    check_threshold("errors<1%", "errors", THRESHOLD_LT, 0.01);
+    check_threshold("errors<=0.5%", "errors", THRESHOLD_LE, 0.005);
+    check_threshold("errors<0.02", "errors", THRESHOLD_LT, 0.02);       /* a fraction */
+    check_threshold("rps>=1000", "rps", THRESHOLD_GE, 1000);
+    check_threshold("rps>50.5", "rps", THRESHOLD_GT, 50.5);
+    check_threshold("p99<=1s", "p99", THRESHOLD_LE, 1000000);
+    check_threshold("p50<250us", "p50", THRESHOLD_LT, 250);
+    check_threshold("p90<1m", "p90", THRESHOLD_LT, 60e6);
+    check_threshold("max<2s", "max", THRESHOLD_LT, 2e6);
+    check_threshold("mean>=1ms", "mean", THRESHOLD_GE, 1000);
+    check_threshold("p95>10ms", "p95", THRESHOLD_GT, 10000);
+    check_threshold("p95<200", "p95", THRESHOLD_LT, 200000);            /* bare: ms, as k6 */
+    check_threshold("p99<=2.5", "p99", THRESHOLD_LE, 2500);
 }
 
 static void test_parse_threshold_refuses(void **state)
@@ -210,16 +210,16 @@ static void test_parse_threshold_refuses(void **state)
         "latency<1s", "rps>1k",
         "p95<200000000000000000000000000000000000000000000000000000000000000000000ms",
     };
-    threshold t;
+    load_threshold t;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        if (parse_threshold(bad[i], &t) != -1)
-            fail_msg("parse_threshold(\"%s\") accepted", bad[i]);
+        if (options_parse_threshold(bad[i], &t) != -1)
+            fail_msg("options_parse_threshold(\"%s\") accepted", bad[i]);
 }
 
 /* ---- options_parse ------------------------------------------------------- */
 
 /* Parses a NULL-terminated argument list; argv[0] is added. */
-static int parse(options *o, char *err, const char *first, ...)
+static int parse(load_options *o, char *err, const char *first, ...)
 {
     char *argv[64];
     int argc = 0;
@@ -244,14 +244,14 @@ static void expect_refused(const char *want_in_message, int rc, const char *err)
 static void test_options_defaults(void **state)
 {
     (void)state;
-    options o;
+    load_options o;
     char err[256];
     assert_int_equal(parse(&o, err, "http://shop.example", NULL), 0);
     assert_string_equal(o.host, "shop.example");
     assert_string_equal(o.port, "80");
     assert_string_equal(o.path, "/");
     assert_string_equal(o.scenario, "browse");
-    assert_int_equal(o.model, MODEL_CLOSED);
+    assert_int_equal(o.model, LOAD_MODEL_CLOSED);
     assert_int_equal(o.vus, 10);
     assert_int_equal(o.max_vus, 10000);
     near(o.duration_s, 10);
@@ -272,7 +272,7 @@ static void test_options_defaults(void **state)
 static void test_options_url_forms(void **state)
 {
     (void)state;
-    options o;
+    load_options o;
     char err[256];
     assert_int_equal(parse(&o, err, "http://127.0.0.1:8080", NULL), 0);
     assert_string_equal(o.host, "127.0.0.1");
@@ -310,7 +310,7 @@ static void test_options_url_forms(void **state)
 static void test_options_everything(void **state)
 {
     (void)state;
-    options o;
+    load_options o;
     char err[256];
     int rc = parse(&o, err, "-s", "checkout", "-u", "50", "--think", "1..3", "-d", "1m30s", "-t", "4",
                    "--timeout", "500ms", "--json", "out.json", "--html", "out.html", "-q",
@@ -331,7 +331,7 @@ static void test_options_everything(void **state)
     assert_string_equal(o.thresholds[0].expr, "p95<200ms");
     assert_string_equal(o.thresholds[1].expr, "errors<1%");   /* the space is dropped */
     near(o.thresholds[1].limit, 0.01);
-    assert_int_equal(o.thresholds[2].op, OP_GE);
+    assert_int_equal(o.thresholds[2].op, THRESHOLD_GE);
     near(options_total_duration(&o), 90);
 
     /* the long names */
@@ -357,16 +357,16 @@ static void test_options_everything(void **state)
 static void test_options_rate_switches_to_open_model(void **state)
 {
     (void)state;
-    options o;
+    load_options o;
     char err[256];
     assert_int_equal(parse(&o, err, "--rate", "200", "http://h", NULL), 0);
-    assert_int_equal(o.model, MODEL_OPEN);
+    assert_int_equal(o.model, LOAD_MODEL_OPEN);
     near(o.rate, 200);
     near(options_target_at(&o, 0), 200);
     near(options_target_at(&o, 5), 200);
 
     assert_int_equal(parse(&o, err, "-r", "12.5/s", "--max-vus", "40", "http://h", NULL), 0);
-    assert_int_equal(o.model, MODEL_OPEN);
+    assert_int_equal(o.model, LOAD_MODEL_OPEN);
     near(o.rate, 12.5);
     assert_int_equal(o.max_vus, 40);
 
@@ -380,7 +380,7 @@ static void test_options_rate_switches_to_open_model(void **state)
 static void test_options_conflicts_refused(void **state)
 {
     (void)state;
-    options o;
+    load_options o;
     char err[256];
     /* in either order */
     expect_refused("--vus and --rate", parse(&o, err, "--vus", "5", "--rate", "10", "http://h", NULL), err);
@@ -398,7 +398,7 @@ static void test_options_conflicts_refused(void **state)
 static void test_options_threads_at_most_one_per_vu(void **state)
 {
     (void)state;
-    options o;
+    load_options o;
     char err[256];
     assert_int_equal(parse(&o, err, "-t", "8", "-u", "3", "http://h", NULL), 0);
     assert_int_equal(o.threads, 3);
@@ -411,7 +411,7 @@ static void test_options_threads_at_most_one_per_vu(void **state)
 static void test_options_bad_values_refused(void **state)
 {
     (void)state;
-    options o;
+    load_options o;
     char err[256];
     expect_refused("unknown option --frobnicate", parse(&o, err, "--frobnicate", "1", "http://h", NULL), err);
     expect_refused("unknown option -x", parse(&o, err, "-x", "1", "http://h", NULL), err);
@@ -440,7 +440,7 @@ static void test_options_bad_values_refused(void **state)
 
     /* more thresholds than kept */
     char list[512] = "";
-    for (int i = 0; i <= MAX_THRESHOLDS; i++)
+    for (int i = 0; i <= LOAD_MAX_THRESHOLDS; i++)
         strcat(list, i ? ",p99<1s" : "p99<1s");
     expect_refused("--threshold", parse(&o, err, "--threshold", list, "http://h", NULL), err);
 
@@ -455,7 +455,7 @@ static void test_options_bad_values_refused(void **state)
 static void test_options_help(void **state)
 {
     (void)state;
-    options o;
+    load_options o;
     char err[256];
     assert_int_equal(parse(&o, err, "--help", NULL), 1);
     assert_int_equal(parse(&o, err, "-d", "1s", "-h", "http://h", NULL), 1);
@@ -466,7 +466,7 @@ static void test_options_help(void **state)
 static void test_target_constant(void **state)
 {
     (void)state;
-    options o;
+    load_options o;
     char err[256];
     assert_int_equal(parse(&o, err, "-u", "25", "-d", "30s", "http://h", NULL), 0);
     near(options_target_at(&o, 0), 25);
@@ -478,7 +478,7 @@ static void test_target_constant(void **state)
 static void test_target_ramps_linearly(void **state)
 {
     (void)state;
-    options o;
+    load_options o;
     char err[256];
     assert_int_equal(parse(&o, err, "--stages", "10s:100,10s:100,10s:0", "http://h", NULL), 0);
     assert_int_equal(o.nstages, 3);
@@ -508,10 +508,10 @@ static void test_target_ramps_linearly(void **state)
 static void test_target_stages_in_open_model(void **state)
 {
     (void)state;
-    options o;
+    load_options o;
     char err[256];
     assert_int_equal(parse(&o, err, "--rate", "1", "--stages", "4s:200,4s:50", "http://h", NULL), 0);
-    assert_int_equal(o.model, MODEL_OPEN);
+    assert_int_equal(o.model, LOAD_MODEL_OPEN);
     near(o.rate, 200);   /* the stages set the full rate */
     near(options_target_at(&o, 1), 50);
     near(options_target_at(&o, 6), 125);
@@ -523,7 +523,7 @@ static void test_target_stages_in_open_model(void **state)
 static void test_target_zero_length_stage(void **state)
 {
     (void)state;
-    options o;
+    load_options o;
     char err[256];
     assert_int_equal(parse(&o, err, "--stages", "0s:50,10s:50,0s:10,5s:10", "http://h", NULL), 0);
     near(options_target_at(&o, 0), 50);
@@ -537,7 +537,7 @@ static void test_target_zero_length_stage(void **state)
 static void test_stages_full_load_rounds(void **state)
 {
     (void)state;
-    options o;
+    load_options o;
     char err[256];
     assert_int_equal(parse(&o, err, "--stages", "1s:2.6,1s:1", "http://h", NULL), 0);
     assert_int_equal(o.vus, 3);

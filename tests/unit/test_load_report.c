@@ -186,6 +186,12 @@ static void test_html_has_charts_and_escapes(void **state)
     assert_non_null(strstr(html, "all requests"));
     assert_non_null(strstr(html, "✗"));
     assert_non_null(strstr(html, "✓"));
+    assert_non_null(strstr(html, "<h2>Errors</h2>\n<div class=\"scroll\"><table>\n<thead><tr>"
+                                 "<th>step</th><th>error</th><th class=\"n\">count</th>"
+                                 "</tr></thead>\n<tbody>\n<tr><td><code>"));
+    assert_non_null(strstr(html, "<h2>Thresholds</h2>\n<div class=\"scroll\"><table>\n<thead><tr>"
+                                 "<th></th><th>threshold</th><th class=\"n\">actual</th>"
+                                 "<th>result</th></tr></thead>\n<tbody>\n<tr>"));
     assert_non_null(strstr(html, "</html>"));
     assert_svgs_are_finite(html);
     free(html);

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "rs_percent.h"
 #include "rs_router.h"
 
 static void h_list(rs_request *req) { (void)req; }

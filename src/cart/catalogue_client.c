@@ -1,13 +1,13 @@
 /*
- * catalogue.c - product lookups in the catalogue service (see catalogue.h).
+ * catalogue_client.c - product lookups in the catalogue service (see catalogue_client.h).
  */
-#include "catalogue.h"
+#include "catalogue_client.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cart.h"
+#include "cart_money.h"
 #include "rs_client.h"
 #include "rs_config.h"
 #include "rs_json.h"

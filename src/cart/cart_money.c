@@ -1,7 +1,7 @@
 /*
- * cart.c - a cart's money and its API form (see cart.h).
+ * cart_money.c - a cart's money and its API form (see cart_money.h).
  */
-#include "cart.h"
+#include "cart_money.h"
 
 #include <math.h>
 #include <stdbool.h>

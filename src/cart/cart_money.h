@@ -1,5 +1,5 @@
 /*
- * cart.h - a cart's money and its API form.
+ * cart_money.h - a cart's money and its API form.
  *
  * Carts are stored (see cart_store.h) as
  *   {"items":[{"sku":s,"name":s,"price":cents,"qty":n}, ...]}
@@ -12,8 +12,8 @@
  * "version" (one more at each change): its ETag, "<token>.<version>" in
  * quotes, names one state of one cart.
  */
-#ifndef CART_H
-#define CART_H
+#ifndef CART_MONEY_H
+#define CART_MONEY_H
 
 #include <jansson.h>
 #include <stddef.h>

@@ -1,9 +1,9 @@
 /*
- * catalogue.h - the cart's question to the catalogue service: what is this
+ * catalogue_client.h - the cart's question to the catalogue service: what is this
  * SKU called, what does it cost, and is it in stock?
  */
-#ifndef CART_CATALOGUE_H
-#define CART_CATALOGUE_H
+#ifndef CART_CATALOGUE_CLIENT_H
+#define CART_CATALOGUE_CLIENT_H
 
 typedef enum {
     PRODUCT_FOUND,
