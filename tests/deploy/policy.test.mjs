@@ -31,8 +31,8 @@ describe('every rendered tree keeps the policies', () => {
   }
 });
 
-// The calls the shop's architecture draws (DESIGN.md), as the settings of
-// the production overlay make them: every one, and no other.
+// The calls the shop's architecture makes (each service's peers and stores),
+// as the settings of the production overlay make them: every one, and no other.
 const ARCHITECTURE = [
   'cart → catalogue:8080', 'cart → redis:6379', 'catalogue → mongodb:27017', 'dispatch → rabbitmq:5672',
   'dispatch → redis:6379',
