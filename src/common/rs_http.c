@@ -24,7 +24,7 @@
  * What the parser or these limits refuse is answered with a JSON error
  * (400, 408, 413, 414, 417, 431, 501) and the connection closed.
  */
-#define _GNU_SOURCE   /* accept4 */
+#define _GNU_SOURCE   /* accept4, pthread_setname_np */
 #include "rs_http.h"
 #include "rs_http_conn.h"
 
@@ -1139,6 +1139,7 @@ static void check_deadlines(void *ctx, double now)
 static void *run_loop(void *arg)
 {
     server_loop *sl = arg;
+    pthread_setname_np(pthread_self(), "rs-loop");   /* as top and /proc show it */
     rs_loop_run(sl->loop);
     return NULL;
 }

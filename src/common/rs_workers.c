@@ -10,6 +10,7 @@
  * that ring already holds its limit. The lock is held only to move a
  * pointer, never while a job runs.
  */
+#define _GNU_SOURCE   /* pthread_setname_np */
 #include "rs_workers.h"
 
 #include <pthread.h>
@@ -68,6 +69,7 @@ static void *work(void *arg)
 {
     worker *self = arg;
     void *job;
+    pthread_setname_np(pthread_self(), "rs-worker");   /* as top and /proc show it */
     if (self->pool->at_start != NULL)
         self->pool->at_start();
     while ((job = next_job(self)) != NULL)
