@@ -17,6 +17,7 @@
 
 #include "rs_client.h"
 #include "rs_config.h"
+#include "rs_cpus.h"
 #include "rs_db.h"
 #include "rs_http.h"
 #include "rs_json.h"
@@ -68,9 +69,7 @@ static unsigned fit_connection_limit(unsigned wanted)
 
 static void read_settings(void)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (cores < 1)
-        cores = 1;
+    unsigned cores = rs_cpus();
     service.server.port = (int)rs_config_int("PORT", 8080, 1, 65535);
     service.server.bind = rs_config_str("BIND", "0.0.0.0");
     service.server.io_threads = (unsigned)rs_config_int("IO_THREADS", cores < 16 ? cores : 16, 1, 64);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rs_cpus.h"
+
 void options_usage(void)
 {
     fputs(
@@ -287,8 +289,7 @@ static void set_defaults(load_options *o)
     o->vus = 10;
     o->max_vus = 10000;
     o->duration_s = 10;
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    o->threads = cores > 0 ? (int)cores : 1;
+    o->threads = (int)rs_cpus();
     o->timeout_s = 10;
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "rs_config.h"
+#include "rs_cpus.h"
 #include "rs_log.h"
 #include "rs_metrics.h"
 #include "rs_workers.h"
@@ -52,9 +53,7 @@ static void start_thread(void)
 
 int password_pool_init(void)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (cores < 1)
-        cores = 1;
+    unsigned cores = rs_cpus();
     unsigned threads = (unsigned)rs_config_int("HASH_THREADS", cores, 1, 256);
     unsigned queue = (unsigned)rs_config_int("HASH_QUEUE_MAX", 64, 1, 100000);
     low_priority = rs_config_bool("HASH_LOW_PRIORITY", true);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hash_memory.h"
+#include "rs_cpus.h"
 #include "rs_log.h"
 
 #define T_COST   2
@@ -146,9 +147,7 @@ static bool same_bytes(const unsigned char *a, const unsigned char *b, size_t n)
 
 int passwords_init(void)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (cores < 1)
-        cores = 1;
+    unsigned cores = rs_cpus();
     if (sem_init(&slots, 0, (unsigned)cores) != 0 || hash_memory_init((int)cores) != 0)
         return -1;
     unsigned char salt[SALT_LEN] = {0};

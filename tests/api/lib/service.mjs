@@ -170,7 +170,9 @@ function sanitizerEnv() {
 
 // Starts `service` with `env` added to a minimal environment and waits
 // until it answers /health. Rejects if it exits or stays silent.
-export async function startService(service, env = {}, { timeoutMs = 10000 } = {}) {
+// `wrapper` is a command that execs the binary given as its last argument
+// (e.g. ['taskset', '-c', '0']).
+export async function startService(service, env = {}, { timeoutMs = 10000, wrapper = [] } = {}) {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const fullEnv = {
     PATH: process.env.PATH,
@@ -181,7 +183,8 @@ export async function startService(service, env = {}, { timeoutMs = 10000 } = {}
     ...env,
     PORT: String(port),
   };
-  const child = spawn(binary(service), [], { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const command = [...wrapper, binary(service)];
+  const child = spawn(command[0], command.slice(1), { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   const svc = new Service(service, child, port);
   svc.env = fullEnv;
   running.set(svc.url, svc);
