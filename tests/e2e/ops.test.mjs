@@ -87,6 +87,7 @@ describe('monitoring a shop under load', () => {
     await page.waitForSelector('body[data-drawn]', { timeout: 20000 });
     const panels = await page.$$eval('section.panel', (els) => els.map((e) => ({
       title: e.dataset.title, points: Number(e.dataset.points ?? 0), error: e.classList.contains('error'), canvas: Boolean(e.querySelector('canvas')),
+      value: e.querySelector('.value')?.textContent,
     })));
     const file = screenshotPath('ops');
     await page.screenshot({ path: file, fullPage: true });
@@ -95,5 +96,7 @@ describe('monitoring a shop under load', () => {
     assert.ok(panels.length >= 10, `${panels.length} panels`);
     assert.deepEqual(panels.filter((p) => p.error || !p.points).map((p) => p.title), [], 'panels without data');
     assert.ok(panels.filter((p) => p.canvas).length >= 8, 'charts drawn with uPlot');
+    // money in the shop's currency: the load paid orders, so the revenue is more than nothing
+    assert.match(panels.find((p) => p.title === 'Revenue per hour')?.value ?? '', /^€\d[\d,]*\.\d\d$/);
   });
 });
