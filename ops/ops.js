@@ -20,8 +20,12 @@ async function api(path, params) {
 
 const legend = (format, metric) => (format ? format.replace(/\{\{\s*(\w+)\s*\}\}/g, (m, l) => metric[l] ?? '') : JSON.stringify(metric));
 
+// Grafana's currency units (currencyEUR, currencyUSD, ...) name the ISO code.
+const money = (v, code) => new Intl.NumberFormat('en-GB', { style: 'currency', currency: code }).format(v);
+
 function formatValue(v, unit) {
   if (!Number.isFinite(v)) return '–';
+  if (unit?.startsWith('currency')) return money(v, unit.slice('currency'.length));
   switch (unit) {
     case 's': return v < 1 ? `${(v * 1000).toFixed(v < 0.01 ? 2 : 0)} ms` : `${v.toFixed(2)} s`;
     case 'percentunit': return `${(v * 100).toFixed(v < 0.1 ? 2 : 0)} %`;

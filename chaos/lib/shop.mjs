@@ -6,12 +6,11 @@
 // addresses, the datastores' ports, and asks supervisord for its programs'
 // processes and to stop or start them.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { reserveStackOffset } from '../../tests/api/lib/stack.mjs';
+import { stackEnv, startStack } from '../../tests/api/lib/stack.mjs';
 
 const run = promisify(execFile);
 
@@ -26,8 +25,10 @@ const SERVICE_PORTS = { web: 8080, catalogue: 8081, user: 8082, cart: 8083, ship
   ratings: 8085, payment: 8086, dispatch: 8087 };
 
 export class Shop {
-  constructor({ root, dir, offset, own, env, release }) {
-    Object.assign(this, { root, dir, offset, own, env, release });
+  // own: the stack this shop runs on (startStack's), which stop() stops;
+  // none for a shop attached to.
+  constructor({ dir, offset, env, own = null }) {
+    Object.assign(this, { dir, offset, env, own });
     this.url = `http://127.0.0.1:${8080 + offset}`;
     this.conf = path.join(dir, 'supervisord.conf');
   }
@@ -91,33 +92,24 @@ export class Shop {
     return n;
   }
 
+  // Stops a shop of its own (an attached one is left running); fails when
+  // its logs hold a sanitizer report.
   async stop() {
-    if (!this.own) return;
-    await run(path.join(this.root, 'scripts/stack'), ['stop'], { env: this.env }).catch(() => {});
-    rmSync(this.dir, { recursive: true, force: true });
-    this.release?.();
+    await this.own?.stop();
   }
 }
 
 // Starts a shop of its own, REPLICAS=2; extraEnv goes to scripts/stack
 // (PAYMENT_GATEWAY for the slow-dependency experiment).
-export async function startShop(root, extraEnv = {}) {
-  const { offset, release } = await reserveStackOffset();
-  const dir = mkdtempSync(path.join(tmpdir(), 'rs-chaos-stack-'));
-  const env = { ...process.env, ...extraEnv, STACK_DIR: dir, STACK_PORT_OFFSET: String(offset),
-    REPLICAS: '2', ACCESS_LOG: '0', BUILD_DIR: process.env.BUILD_DIR ?? 'build' };
-  const shop = new Shop({ root, dir, offset, own: true, env, release });
-  try {
-    await run(path.join(root, 'scripts/stack'), ['run'], { env, timeout: 600000 });
-  } catch (e) {
-    await shop.stop();
-    throw new Error(`the shop did not start: ${e.stderr || e.stdout || e.message}`);
-  }
-  return shop;
+export async function startShop(extraEnv = {}) {
+  const stack = await startStack('rs-chaos-stack-', {
+    ...extraEnv, REPLICAS: '2', ACCESS_LOG: '0', BUILD_DIR: process.env.BUILD_DIR ?? 'build',
+  }).catch((e) => { throw new Error(`the shop did not start: ${e.message}`); });
+  return new Shop({ dir: stack.dir, offset: stack.offset, env: stack.env, own: stack });
 }
 
 // A shop already running under scripts/stack in dir.
 export function attachShop(root, dir, offset) {
-  const env = { ...process.env, STACK_DIR: dir, STACK_PORT_OFFSET: String(offset) };
-  return new Shop({ root, dir: path.resolve(root, dir), offset, own: false, env });
+  const resolved = path.resolve(root, dir);
+  return new Shop({ dir: resolved, offset, env: stackEnv(resolved, offset) });
 }

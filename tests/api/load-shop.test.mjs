@@ -8,11 +8,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { runRsLoad } from './lib/rsload.mjs';
-import { reserveStackOffset, stackCommand } from './lib/stack.mjs';
+import { startStack } from './lib/stack.mjs';
 import { metricValue, removeDir, sleep, tempDir } from './lib/service.mjs';
 
-// The stack's port offset, reserved for this file in before().
-let OFFSET, SHOP, PAYMENT, reservation;
+// The shop's addresses, on the port offset reserved for it in before().
+let SHOP, PAYMENT;
 const VUS = 4;
 
 const BROWSE_STEPS = [
@@ -30,26 +30,20 @@ const VOTE = 'PUT /api/ratings/api/rate/:sku/:score';
 const LOGIN_STEPS = ['POST /api/user/login', 'GET /api/user/history/:id', 'GET /api/cart/cart/:id'];
 
 describe('rs-load against the whole shop', () => {
-  let stackDir, reportDir;
+  let reportDir;
   let runs = 0;
   let stack;
 
   before(async () => {
-    reservation = await reserveStackOffset();
-    OFFSET = reservation.offset;
-    SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
-    PAYMENT = `http://127.0.0.1:${8086 + OFFSET}`;
-    stackDir = tempDir('rs-load-stack-');
-    stack = stackCommand(stackDir, OFFSET);
     reportDir = tempDir('rs-load-shop-');
-    await stack('run');
+    stack = await startStack('rs-load-stack-');
+    SHOP = stack.url;
+    PAYMENT = stack.urlAt(8086);
   }, { timeout: 320000 });
 
   after(async () => {
-    if (stack) await stack('stop');   // a sanitizer report in the shop's logs fails the file
-    removeDir(stackDir);
     removeDir(reportDir);
-    reservation?.release();
+    await stack?.stop();   // a sanitizer report in the shop's logs fails the file
   });
 
   // Runs rs-load on the shop to its end: exit code, output and results.

@@ -8,8 +8,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startReceiver } from './lib/otlp.mjs';
-import { reserveStackOffset, stackCommand } from './lib/stack.mjs';
-import { removeDir, sleep, tempDir } from './lib/service.mjs';
+import { startStack } from './lib/stack.mjs';
+import { sleep } from './lib/service.mjs';
 
 const SERVER = 2, CLIENT = 3, PRODUCER = 4, CONSUMER = 5;
 
@@ -29,25 +29,22 @@ function tree(spans) {
 const describeSpans = (spans) => spans.map((s) => `${s.service} ${s.kind} ${s.name} <- ${s.parentSpanId ?? '-'}`).join('\n');
 
 describe('traces across the shop', () => {
-  let stackDir, receiver, reservation, OFFSET, SHOP, stack;
+  let receiver, SHOP, stack;
 
   before(async () => {
     receiver = await startReceiver();
-    reservation = await reserveStackOffset();
-    OFFSET = reservation.offset;
-    SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
-    stackDir = tempDir('rs-trace-stack-');
-    stack = stackCommand(stackDir, OFFSET, {
+    stack = await startStack('rs-trace-stack-', {
       ACCESS_LOG: '0', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '100',
     });
-    await stack('run');
+    SHOP = stack.url;
   }, { timeout: 320000 });
 
   after(async () => {
-    if (stack) await stack('stop');   // a sanitizer report in the shop's logs fails the file
-    removeDir(stackDir);
-    reservation?.release();
-    await receiver?.close();
+    try {
+      await stack?.stop();   // a sanitizer report in the shop's logs fails the file
+    } finally {
+      await receiver?.close();
+    }
   });
 
   // The spans of the trace that the request's answer came in, once
@@ -125,7 +122,7 @@ describe('traces across the shop', () => {
     const proxied = one((s) => s.service === 'web' && s.kind === CLIENT, 'the gateway calls payment');
     assert.equal(t.parent(proxied), t.root);
     assert.equal(proxied.attrs['http.request.method'], 'POST');
-    assert.equal(proxied.attrs['server.port'], 8086 + OFFSET);
+    assert.equal(proxied.attrs['server.port'], stack.port(8086));
     assert.equal(proxied.attrs['http.response.status_code'], 200);
 
     const payment = one((s) => s.service === 'payment' && s.kind === SERVER, 'payment serves');
@@ -153,7 +150,7 @@ describe('traces across the shop', () => {
     assert.equal(t.parent(cartDb).service, 'cart');
     assert.equal(t.parent(cartDb).kind, SERVER);
     assert.equal(cartDb.attrs['server.address'], '127.0.0.1');
-    assert.equal(cartDb.attrs['server.port'], 16379 + OFFSET);
+    assert.equal(cartDb.attrs['server.port'], stack.port(16379));
 
     const publish = one((s) => s.kind === PRODUCER, 'payment publishes');
     assert.equal(publish.service, 'payment');

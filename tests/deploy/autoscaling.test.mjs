@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { expectCaughtIn } from './lib/caught.mjs';
 import { KUBE_DIR, render, renderTargets } from './lib/kube.mjs';
 import { adapterRules, autoscalerRules, sourceSeries } from './lib/scaling-policy.mjs';
 import { removeDir, startService, tempDir } from '../api/lib/service.mjs';
@@ -18,13 +19,7 @@ describe('each autoscaling policy catches a broken tree', () => {
   const production = render(path.join(KUBE_DIR, 'overlays/production'));
   const find = (objects, kind, name) => objects.find((o) => o.kind === kind && o.metadata.name === name);
 
-  function expectCaught(mutate, pattern) {
-    assert.deepEqual(autoscalerRules(production), []);
-    const objects = structuredClone(production);
-    mutate(objects);
-    const found = autoscalerRules(objects);
-    assert.ok(found.some((v) => pattern.test(v)), `expected a violation matching ${pattern}, got:\n${found.join('\n') || '(none)'}`);
-  }
+  const expectCaught = expectCaughtIn(production, autoscalerRules);
 
   test('production autoscales every stateless service, and only with Off VPAs', () => {
     const hpas = production.filter((o) => o.kind === 'HorizontalPodAutoscaler').map((o) => o.spec.scaleTargetRef.name);

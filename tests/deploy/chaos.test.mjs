@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { expectCaughtIn } from './lib/caught.mjs';
 import { KUBE_DIR, REPO, render } from './lib/kube.mjs';
 import { chaosDurationRules, chaosSelectorRules, loadTestRules, workflowOrderRules } from './lib/chaos-policy.mjs';
 import { COMMON_RULES } from './lib/policy.mjs';
@@ -28,13 +29,7 @@ function violations(objects) {
   ];
 }
 
-function expectCaught(mutate, pattern, rules = violations) {
-  assert.deepEqual(rules(all), []);
-  const objects = structuredClone(all);
-  mutate(objects);
-  const found = rules(objects);
-  assert.ok(found.some((v) => pattern.test(v)), `expected a violation matching ${pattern}, got:\n${found.join('\n') || '(none)'}`);
-}
+const expectCaught = (mutate, pattern, rules = violations) => expectCaughtIn(all, rules)(mutate, pattern);
 
 test('the experiments validate strictly, one per kind and the Workflow', async () => {
   assert.deepEqual(experiments.map((o) => `${o.kind}/${o.metadata.name}`).sort(),

@@ -6,14 +6,14 @@
 // promtool parses. (tests/e2e/ops.test.mjs runs them against a Prometheus.)
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import YAML from 'yaml';
 import { DASHBOARDS } from '../../deploy/kubernetes/components/monitoring/dashboards/generate.mjs';
 import { loadDashboards, panelQueries, substitute } from './lib/dashboards.mjs';
-import { KUBE_DIR, render } from './lib/kube.mjs';
+import { KUBE_DIR, REPO, render } from './lib/kube.mjs';
 
 const SERVICES = ['cart', 'catalogue', 'dispatch', 'payment', 'ratings', 'shipping', 'user', 'web'];
 
@@ -36,6 +36,17 @@ test('each dashboard is a ConfigMap labelled grafana_dashboard: "1"', () => {
   const provided = maps.flatMap((m) => Object.entries(m.data).map(([file, text]) => [file, JSON.parse(text)]));
   assert.deepEqual(provided.map(([f]) => f).sort(), loadDashboards().map((d) => d.file).sort());
   for (const [file, json] of provided) assert.deepEqual(json, loadDashboards().find((d) => d.file === file).json);
+});
+
+test("every money panel is in the shop's currency, the one the storefront shows prices in", () => {
+  const storefront = readFileSync(path.join(REPO, 'ui/js/dom.js'), 'utf8');
+  const currency = /style: 'currency', currency: '([A-Z]{3})'/.exec(storefront)?.[1];
+  assert.ok(currency, "no currency in the storefront's price format (ui/js/dom.js)");
+  const money = loadDashboards().flatMap(({ file, json }) => json.panels
+    .filter((p) => (p.targets ?? []).some((t) => /revenue|cart_value/.test(t.expr)))
+    .map((p) => ({ panel: `${file}: ${p.title}`, unit: p.fieldConfig?.defaults?.unit })));
+  assert.ok(money.some((m) => m.panel === 'overview.json: Revenue per hour'), 'no revenue panel in the overview');
+  assert.deepEqual(money.filter((m) => m.unit !== `currency${currency}`), []);
 });
 
 test('every panel has a query, and every query parses (promtool)', () => {

@@ -12,6 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { violationsOf } from './lib/caught.mjs';
 import { compareRenders } from './lib/compare.mjs';
 import {
   CHART_DIR, NAMESPACE, RENDERER, buildRenderer, coalescedValues, inlineCredentialsValues, operatorSecrets,
@@ -81,7 +82,7 @@ function objectsOf(target) {
 
 function violations(objects, production) {
   const rules = production ? { ...COMMON_RULES, ...PRODUCTION_RULES } : COMMON_RULES;
-  return Object.values(rules).flatMap((rule) => rule(objects));
+  return violationsOf(objects, rules);
 }
 
 test('make helm-template prints the chart rendered, VALUES= choosing the values', () => {

@@ -5,12 +5,11 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { expectCaughtIn, violationsOf } from './lib/caught.mjs';
 import { KUBE_DIR, render, renderTargets } from './lib/kube.mjs';
 import { MESH_RULES, clientPrefixes } from './lib/mesh-policy.mjs';
 
-function violations(objects) {
-  return Object.values(MESH_RULES).flatMap((rule) => rule(objects));
-}
+const violations = (objects) => violationsOf(objects, MESH_RULES);
 
 test('the clients call the six /api services', () => {
   assert.deepEqual(clientPrefixes(), ['/api/cart/', '/api/catalogue/', '/api/payment/', '/api/ratings/', '/api/shipping/', '/api/user/']);
@@ -27,13 +26,7 @@ describe('each mesh policy catches a broken tree', () => {
   const find = (objects, kind, name) => objects.find((o) => o.kind === kind && o.metadata.name === name);
   const routes = (objects) => find(objects, 'VirtualService', 'robot-shop').spec.http;
 
-  function expectCaught(mutate, pattern) {
-    assert.deepEqual(violations(production), []);
-    const objects = structuredClone(production);
-    mutate(objects);
-    const found = violations(objects);
-    assert.ok(found.some((v) => pattern.test(v)), `expected a violation matching ${pattern}, got:\n${found.join('\n') || '(none)'}`);
-  }
+  const expectCaught = expectCaughtIn(production, violations);
 
   test('a VirtualService without /api/user routes', () => expectCaught((o) => {
     const vs = find(o, 'VirtualService', 'robot-shop');

@@ -6,15 +6,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { expectCaughtIn, violationsOf as violations } from './lib/caught.mjs';
 import { KUBE_DIR, REPO, podSpecOf, render, renderTargets, selects } from './lib/kube.mjs';
 import { COMMON_RULES, PRODUCTION_RULES, resolveCalls } from './lib/policy.mjs';
 
 function rulesFor(targetName) {
   return targetName.includes('production') ? { ...COMMON_RULES, ...PRODUCTION_RULES } : COMMON_RULES;
-}
-
-function violations(objects, rules) {
-  return Object.values(rules).flatMap((rule) => rule(objects));
 }
 
 test('yamllint passes on deploy/', () => {
@@ -57,13 +54,7 @@ describe('each policy catches a broken tree', () => {
 
   // Mutates a copy of the production objects; expects a violation matching
   // pattern, and that the unmutated objects have none.
-  function expectCaught(mutate, pattern) {
-    assert.deepEqual(violations(production, rules), []);
-    const objects = structuredClone(production);
-    mutate(objects);
-    const found = violations(objects, rules);
-    assert.ok(found.some((v) => pattern.test(v)), `expected a violation matching ${pattern}, got:\n${found.join('\n') || '(none)'}`);
-  }
+  const expectCaught = expectCaughtIn(production, (objects) => violations(objects, rules));
 
   test('a Deployment without probes', () => expectCaught((o) => {
     const c = container(o, 'Deployment', 'web');

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import YAML from 'yaml';
+import { expectCaughtIn, violationsOf } from './lib/caught.mjs';
 import { KUBE_DIR, podSpecOf, render, renderTargets } from './lib/kube.mjs';
 import { MESH_RULES } from './lib/mesh-policy.mjs';
 import { COMMON_RULES, PRODUCTION_RULES } from './lib/policy.mjs';
@@ -17,9 +18,7 @@ import { TRACING_RULES, meshConfigErrors, meshTracingRules, readMeshConfig } fro
 
 const SERVICES = ['cart', 'catalogue', 'dispatch', 'payment', 'ratings', 'shipping', 'user', 'web'];
 
-function violations(objects, rules = TRACING_RULES) {
-  return Object.values(rules).flatMap((rule) => rule(objects));
-}
+const violations = (objects, rules = TRACING_RULES) => violationsOf(objects, rules);
 
 describe('every rendered tree keeps the tracing policies', () => {
   for (const target of renderTargets()) {
@@ -54,13 +53,7 @@ describe('production with tracing', () => {
     map.data['config.yaml'] = YAML.stringify(config);
   }
 
-  function expectCaught(mutate, pattern) {
-    assert.deepEqual(violations(production, rules), []);
-    const objects = structuredClone(production);
-    mutate(objects);
-    const found = violations(objects, rules);
-    assert.ok(found.some((v) => pattern.test(v)), `expected a violation matching ${pattern}, got:\n${found.join('\n') || '(none)'}`);
-  }
+  const expectCaught = expectCaughtIn(production, (objects) => violations(objects, rules));
 
   test('renders the collector, Jaeger, the Telemetry, and an exporting pod of every service', async () => {
     for (const name of ['otel-collector', 'jaeger']) {

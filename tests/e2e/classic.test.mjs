@@ -12,16 +12,11 @@
 // the shop is refused. Nothing in the classic files is changed.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { reserveStackOffset, stackCommand } from '../api/lib/stack.mjs';
-import { startService } from '../api/lib/service.mjs';
+import { startStack } from '../api/lib/stack.mjs';
+import { ROOT, startService } from '../api/lib/service.mjs';
+import { launchChromium, screenshotPath } from './lib/browser.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const OUT = path.resolve(ROOT, process.env.E2E_OUT ?? path.join(process.env.BUILD_DIR ?? 'build', 'e2e'));
 const CLASSIC = process.env.CLASSIC_UI_DIR;
 
 // What the classic UI needs: its CDN scripts, its inline script and style,
@@ -39,34 +34,26 @@ const CDN = {
 describe('the classic storefront, served by our gateway', {
   skip: CLASSIC ? false : 'CLASSIC_UI_DIR is not set (a copy of the classic shop\'s web/static files)',
 }, () => {
-  let stackDir, browser, web, reservation, offset, shop, stack;
+  let browser, web, shop, stack;
 
   before(async () => {
-    reservation = await reserveStackOffset();
-    offset = reservation.offset;
-    mkdirSync(OUT, { recursive: true });
-    stackDir = mkdtempSync(path.join(tmpdir(), 'rs-classic-stack-'));
-    stack = stackCommand(stackDir, offset);
-    await stack('run');
+    stack = await startStack('rs-classic-stack-');
     const upstreams = {};
     ['catalogue', 'user', 'cart', 'shipping', 'ratings', 'payment'].forEach((s, i) => {
-      upstreams[`${s.toUpperCase()}_URL`] = `http://127.0.0.1:${8081 + i + offset}`;
+      upstreams[`${s.toUpperCase()}_URL`] = stack.urlAt(8081 + i);
     });
     web = await startService('web', { UI_DIR: CLASSIC, CONTENT_SECURITY_POLICY: CLASSIC_POLICY, ...upstreams });
     shop = web.url;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-        '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
 
   after(async () => {
-    await browser?.close();
-    await web?.stop();
-    if (stack) await stack('stop');   // a sanitizer report in the shop's logs fails the file
-    if (stackDir) rmSync(stackDir, { recursive: true, force: true });
-    reservation?.release();
+    try {
+      await browser?.close();
+      await web?.stop();
+    } finally {
+      await stack?.stop();   // a sanitizer report in the shop's logs fails the file
+    }
   });
 
   // A fresh shopper; the test fails on any script error or CSP refusal.
@@ -90,7 +77,7 @@ describe('the classic storefront, served by our gateway', {
     return page;
   }
 
-  const shot = (page, name) => page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+  const shot = (page, name) => page.screenshot({ path: screenshotPath(name), fullPage: true });
   const message = (page, text) => page.locator('.message', { hasText: text }).waitFor();
   const nav = (page, name) => page.getByRole('link', { name, exact: true }).click();
   const answer = (page, pattern) => page.waitForResponse((r) => pattern.test(r.url()));

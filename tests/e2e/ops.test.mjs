@@ -10,19 +10,13 @@
 //     in $E2E_OUT, default build/e2e/ops.png).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { needsKubernetes, panelQueries } from '../deploy/lib/dashboards.mjs';
 import { runRsLoad } from '../api/lib/rsload.mjs';
-import { reserveStackOffset, stackCommand } from '../api/lib/stack.mjs';
+import { startStack } from '../api/lib/stack.mjs';
+import { launchChromium, screenshotPath } from './lib/browser.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-// The stack's port offset, reserved for this file in before().
-let OFFSET, SHOP, PROMETHEUS, OPS, reservation;
-const OUT = path.resolve(ROOT, process.env.E2E_OUT ?? path.join(process.env.BUILD_DIR ?? 'build', 'e2e'));
+// The shop's addresses, on the port offset reserved for it in before().
+let SHOP, PROMETHEUS, OPS;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function query(expr) {
@@ -33,19 +27,14 @@ async function query(expr) {
 }
 
 describe('monitoring a shop under load', () => {
-  let stackDir, browser;
+  let browser;
   let stack;
 
   before(async () => {
-    reservation = await reserveStackOffset();
-    OFFSET = reservation.offset;
-    SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
-    PROMETHEUS = `http://127.0.0.1:${19090 + OFFSET}`;
-    OPS = `http://127.0.0.1:${19091 + OFFSET}/ops/`;
-    mkdirSync(OUT, { recursive: true });
-    stackDir = mkdtempSync(path.join(tmpdir(), 'rs-ops-stack-'));
-    stack = stackCommand(stackDir, OFFSET);
-    await stack('run');
+    stack = await startStack('rs-ops-stack-');
+    SHOP = stack.url;
+    PROMETHEUS = stack.urlAt(19090);
+    OPS = `${stack.urlAt(19091)}/ops/`;
     const load = await runRsLoad(['--quiet', '-s', 'mix', '--mix', '5,4,1', '-u', '4', '--think', '0.1..0.3', '-d', '40s', SHOP], { timeoutMs: 90000 });
     assert.equal(load.code, 0, `rs-load: ${load.stderr}\n${load.stdout}`);
     // The recording rules run every 30 s: wait for one evaluation after the
@@ -59,10 +48,11 @@ describe('monitoring a shop under load', () => {
   }, { timeout: 300000 });
 
   after(async () => {
-    await browser?.close();
-    if (stack) await stack('stop');   // a sanitizer report in the shop's logs fails the file
-    reservation?.release();
-    rmSync(stackDir, { recursive: true, force: true });
+    try {
+      await browser?.close();
+    } finally {
+      await stack?.stop();   // a sanitizer report in the shop's logs fails the file
+    }
   });
 
   test('every panel that needs no Kubernetes series returns data', async (t) => {
@@ -88,10 +78,7 @@ describe('monitoring a shop under load', () => {
   });
 
   test('the ops page draws the overview from Prometheus', async (t) => {
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
     const problems = [];
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -100,13 +87,16 @@ describe('monitoring a shop under load', () => {
     await page.waitForSelector('body[data-drawn]', { timeout: 20000 });
     const panels = await page.$$eval('section.panel', (els) => els.map((e) => ({
       title: e.dataset.title, points: Number(e.dataset.points ?? 0), error: e.classList.contains('error'), canvas: Boolean(e.querySelector('canvas')),
+      value: e.querySelector('.value')?.textContent,
     })));
-    const file = path.join(OUT, 'ops.png');
+    const file = screenshotPath('ops');
     await page.screenshot({ path: file, fullPage: true });
     t.diagnostic(`screenshot: ${file}`);
     assert.deepEqual(problems, []);
     assert.ok(panels.length >= 10, `${panels.length} panels`);
     assert.deepEqual(panels.filter((p) => p.error || !p.points).map((p) => p.title), [], 'panels without data');
     assert.ok(panels.filter((p) => p.canvas).length >= 8, 'charts drawn with uPlot');
+    // money in the shop's currency: the load paid orders, so the revenue is more than nothing
+    assert.match(panels.find((p) => p.title === 'Revenue per hour')?.value ?? '', /^€\d[\d,]*\.\d\d$/);
   });
 });

@@ -5,46 +5,32 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { reserveStackOffset, stackCommand } from '../api/lib/stack.mjs';
+import { startStack } from '../api/lib/stack.mjs';
+import { launchChromium, screenshotPath } from './lib/browser.mjs';
 
 const run = promisify(execFile);
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-// The stack's port offset (one whose ports are free and that Chromium lets
-// a page use), reserved for this file in before().
-let OFFSET, SHOP, reservation;
-const OUT = path.resolve(ROOT, process.env.E2E_OUT ?? path.join(process.env.BUILD_DIR ?? 'build', 'e2e'));
+// The storefront, on a port offset of its own (one whose ports are free and
+// that Chromium lets a page use), reserved for this file in before().
+let SHOP;
 
 describe('shopping in a browser', () => {
-  let stackDir, browser;
+  let browser;
   let stack;
 
   before(async () => {
-    reservation = await reserveStackOffset();
-    OFFSET = reservation.offset;
-    SHOP = `http://127.0.0.1:${8080 + OFFSET}`;
-    mkdirSync(OUT, { recursive: true });
-    stackDir = mkdtempSync(path.join(tmpdir(), 'rs-e2e-stack-'));
-    stack = stackCommand(stackDir, OFFSET);
-    await stack('run');
-    // playwright gives every launch a fresh, throw-away profile directory.
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
-        '--no-first-run'],
-    });
+    stack = await startStack('rs-e2e-stack-');
+    SHOP = stack.url;
+    browser = await launchChromium();
   });
 
   after(async () => {
-    await browser?.close();
-    if (stack) await stack('stop');   // a sanitizer report in the shop's logs fails the file
-    rmSync(stackDir, { recursive: true, force: true });
-    reservation?.release();
+    try {
+      await browser?.close();
+    } finally {
+      await stack?.stop();   // a sanitizer report in the shop's logs fails the file
+    }
   });
 
   // A fresh shopper: a new browser context (no cookies, no localStorage),
@@ -69,7 +55,7 @@ describe('shopping in a browser', () => {
     return page;
   }
 
-  const shot = (page, name) => page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+  const shot = (page, name) => page.screenshot({ path: screenshotPath(name), fullPage: true });
 
   const cartCount = async (page) => Number(await page.locator('#cart-count').innerText());
   // Locators, not waitForFunction: the shop's CSP rightly forbids the eval
@@ -180,7 +166,7 @@ describe('shopping in a browser', () => {
     await page.goto(`${SHOP}/#/product/RB-NO-SUCH-ROBOT`);
     await page.getByText(/could not find that robot/i).waitFor();
     await addToCart(page, 'RB-PEBBLE-5', 1);
-    await run('supervisorctl', ['-c', path.join(stackDir, 'supervisord.conf'), 'stop', 'payment']);
+    await run('supervisorctl', ['-c', path.join(stack.dir, 'supervisord.conf'), 'stop', 'payment']);
     try {
       await page.goto(`${SHOP}/#/checkout`);
       await page.locator('#country').selectOption('GB');
@@ -194,7 +180,7 @@ describe('shopping in a browser', () => {
       await shot(page, 'payment-unavailable');
       assert.equal(await cartCount(page), 1, 'the cart is kept');
     } finally {
-      await run('supervisorctl', ['-c', path.join(stackDir, 'supervisord.conf'), 'start', 'payment']);
+      await run('supervisorctl', ['-c', path.join(stack.dir, 'supervisord.conf'), 'start', 'payment']);
     }
   });
 });

@@ -2,17 +2,16 @@
 // into a temp datadir, mariadbd on a free loopback port and a private
 // socket, one database and user per service. stop() and start() again on
 // the same port stage an outage; destroy() leaves nothing behind.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import { freePort, removeDir, sleep, tempDir } from './service.mjs';
+import { freePort, sleep, tempDir } from './service.mjs';
+import { StoreProcess } from './store-process.mjs';
 
-export class MariaDB {
+export class MariaDB extends StoreProcess {
   constructor(port, dir) {
-    this.port = port;
-    this.dir = dir;
+    super(port, dir);
     this.socket = path.join(dir, 'mysqld.sock');
-    this.child = null;
   }
 
   install() {
@@ -24,38 +23,18 @@ export class MariaDB {
   }
 
   async start() {
-    this.child = spawn('mariadbd', [
+    this.spawnServer('mariadbd', [
       '--no-defaults', `--datadir=${path.join(this.dir, 'data')}`, `--port=${this.port}`,
       '--bind-address=127.0.0.1', `--socket=${this.socket}`, `--pid-file=${path.join(this.dir, 'pid')}`,
       `--user=${userInfo().username}`, '--skip-log-bin', '--innodb-buffer-pool-size=32M',
       `--log-error=${path.join(this.dir, 'error.log')}`,
     ], { stdio: 'ignore' });
-    this.exited = new Promise((resolve) => this.child.once('exit', resolve));
     for (let i = 0; i < 300; i++) {
       if (this.child.exitCode !== null) break;
       if (this.sql('SELECT 1', { quiet: true }) !== null) return this;
       await sleep(50);
     }
     throw new Error(`mariadbd on port ${this.port} did not start`);
-  }
-
-  // Freezes the server (SIGSTOP): connections open, nothing answers, as
-  // with a hung store; thaw (SIGCONT) lets it go on.
-  freeze() {
-    this.child?.kill('SIGSTOP');
-  }
-
-  thaw() {
-    this.child?.kill('SIGCONT');
-  }
-
-  async stop() {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGCONT');
-      this.child.kill('SIGTERM');
-      await this.exited;
-    }
-    this.child = null;
   }
 
   // Runs SQL as root over the socket; the output rows (tab-separated), or
@@ -83,6 +62,5 @@ export async function startMariaDB() {
   const db = new MariaDB(await freePort(), tempDir('rs-mariadb-'));
   db.install();
   await db.start();
-  db.destroy = async () => { await db.stop(); removeDir(db.dir); };
   return db;
 }

@@ -1,9 +1,9 @@
 // redis.mjs - a throw-away redis-server for a test: its own loopback port
 // and directory, no persistence; stop() and start() again on the same port
 // stage an outage.
-import { spawn } from 'node:child_process';
 import net from 'node:net';
-import { freePort, removeDir, sleep, tempDir } from './service.mjs';
+import { freePort, sleep, tempDir } from './service.mjs';
+import { StoreProcess } from './store-process.mjs';
 
 function ping(port) {
   return new Promise((resolve) => {
@@ -16,46 +16,23 @@ function ping(port) {
   });
 }
 
-export class Redis {
+export class Redis extends StoreProcess {
   constructor(port, dir) {
-    this.port = port;
-    this.dir = dir;
+    super(port, dir);
     this.url = `redis://127.0.0.1:${port}`;
-    this.child = null;
   }
 
   async start() {
-    this.child = spawn('redis-server', [
+    this.spawnServer('redis-server', [
       '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir,
       '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning',
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.exited = exited;
     for (let i = 0; i < 200; i++) {
       if (await ping(this.port)) return this;
       if (this.child.exitCode !== null) break;
       await sleep(25);
     }
     throw new Error(`redis-server on port ${this.port} did not start`);
-  }
-
-  // Freezes the server (SIGSTOP): connections open, nothing answers, as
-  // with a hung store; thaw (SIGCONT) lets it go on.
-  freeze() {
-    this.child?.kill('SIGSTOP');
-  }
-
-  thaw() {
-    this.child?.kill('SIGCONT');
-  }
-
-  async stop() {
-    if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
-      this.child.kill('SIGCONT');
-      this.child.kill('SIGTERM');
-      await this.exited;
-    }
-    this.child = null;
   }
 
   // Sends one command (an array of strings) and returns the raw RESP reply.
@@ -78,7 +55,5 @@ export class Redis {
 export async function startRedis() {
   const redis = new Redis(await freePort(), tempDir('rs-redis-'));
   await redis.start();
-  const stop = redis.stop.bind(redis);
-  redis.destroy = async () => { await stop(); removeDir(redis.dir); };
   return redis;
 }

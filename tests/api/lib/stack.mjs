@@ -3,12 +3,13 @@
 // `make run` beside them, and a second checkout's tests on the same machine
 // never fight over a port. An offset is reserved by a lock file naming the
 // process that holds it; a lock whose process is gone is taken over.
+// startStack() runs such a shop from start to stop.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ROOT, sanitizerReport, sleep } from './service.mjs';
+import { ROOT, removeDir, sanitizerReport, sleep, tempDir } from './service.mjs';
 
 const LOCKS = path.join(tmpdir(), 'robot-shop-stack-offsets');
 const MUTEX = `${LOCKS}.mutex`;
@@ -102,12 +103,20 @@ export async function reserveStackOffset() {
   });
 }
 
-// scripts/stack with its own directory and port offset (and `extraEnv`
-// for the shop's programs): stack('run'), stack('stop'). A failure carries
-// what the script printed, both streams.
-export function stackCommand(stackDir, offset, extraEnv = {}) {
-  const script = path.join(ROOT, 'scripts/stack');
-  const env = { ...process.env, ...extraEnv, STACK_DIR: stackDir, STACK_PORT_OFFSET: String(offset) };
+const STACK_SCRIPT = path.join(ROOT, 'scripts/stack');
+
+// The environment scripts/stack runs in for a shop in stackDir on offset
+// (and `extraEnv` for the shop's programs); supervisorctl takes it too.
+export function stackEnv(stackDir, offset, extraEnv = {}) {
+  return { ...process.env, ...extraEnv, STACK_DIR: stackDir, STACK_PORT_OFFSET: String(offset) };
+}
+
+// scripts/stack (or `script` in its place) with its own directory and port
+// offset: stack('run'), stack('stop'). A failure carries what the script
+// printed, both streams; a stop also fails on a sanitizer report in any of
+// the shop's logs.
+function stackCommand(stackDir, offset, extraEnv = {}, script = STACK_SCRIPT) {
+  const env = stackEnv(stackDir, offset, extraEnv);
   const run = (command) => new Promise((resolve, reject) => {
     execFile(script, [command], { env, timeout: 300000 }, (err, stdout, stderr) => {
       if (!err) return resolve({ stdout, stderr });
@@ -119,6 +128,44 @@ export function stackCommand(stackDir, offset, extraEnv = {}) {
     if (command === 'stop') checkLogs(path.join(stackDir, 'logs'));
     return result;
   };
+}
+
+// A whole shop of its own: an offset reserved, a temporary directory named
+// from prefix, scripts/stack run there with extraEnv. Gives the offset, the
+// directory, the environment, the storefront's url, port(base) and
+// urlAt(base) for the port a program listens on at offset 0, and stop().
+// stop() fails when scripts/stack stop does or when the shop's logs hold a
+// sanitizer report, and whatever happens it removes the directory and
+// releases the offset; it runs once, a second call answers the same. When
+// the shop does not start, startStack cleans up the same way and fails.
+export async function startStack(prefix, extraEnv = {}, { script = STACK_SCRIPT } = {}) {
+  const { offset, release } = await reserveStackOffset();
+  let dir;
+  try {
+    dir = tempDir(prefix);
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const command = stackCommand(dir, offset, extraEnv, script);
+  let stopping = null;
+  const stop = () => (stopping ??= (async () => {
+    try {
+      await command('stop');
+    } finally {
+      removeDir(dir);
+      release();
+    }
+  })());
+  try {
+    await command('run');
+  } catch (err) {
+    await stop().catch((stopErr) => { err.message += `\nand stopping it: ${stopErr.message}`; });
+    throw err;
+  }
+  const port = (base) => base + offset;
+  const urlAt = (base) => `http://127.0.0.1:${port(base)}`;
+  return { offset, dir, env: stackEnv(dir, offset, extraEnv), url: urlAt(8080), port, urlAt, stop };
 }
 
 // After a stop: a sanitizer report in any program's log fails the test.

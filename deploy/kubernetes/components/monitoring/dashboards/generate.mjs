@@ -54,6 +54,9 @@ function dashboard(uid, title, tags, panels, variables = []) {
   };
 }
 
+// Money panels: the shop's prices are in euros (the storefront shows them so).
+const MONEY = 'currencyEUR';
+
 function series(title, unit, targets, extra = {}) {
   return {
     type: 'timeseries', title, ...extra,
@@ -81,14 +84,14 @@ const routeVar = (job) => ({
 const overview = dashboard('robot-shop-overview', 'Robot Shop: overview', ['overview'], [
   stat('Requests/s (all services)', 'reqps', 'sum(job:http_server_requests:rate5m)'),
   stat('Checkouts/s', 'reqps', 'sum(rate(http_server_requests_total{job="payment", route="/pay/:id", status=~"2.."}[$__rate_interval]))'),
-  stat('Revenue per hour', 'none', 'shop:revenue:rate5m * 3600'),
+  stat('Revenue per hour', MONEY, 'shop:revenue:rate5m * 3600'),
   stat('Alerts firing', 'none', 'count(ALERTS{alertstate="firing"}) or vector(0)'),
   series('Requests/s by service', 'reqps', [['job:http_server_requests:rate5m', '{{job}}']]),
   series('Errors (5xx) by service', 'percentunit', [['job:http_server_error_ratio:rate5m', '{{job}}']]),
   series('p95 latency by service', 's', [['job:http_server_request_duration_seconds:p95_5m', '{{job}}']]),
   series('p99 latency by service', 's', [['job:http_server_request_duration_seconds:p99_5m', '{{job}}']]),
   series('Orders/s: paid and dispatched', 'ops', [['shop:orders_paid:rate5m', 'paid'], ['shop:orders_dispatched:rate5m', 'dispatched']]),
-  series('Revenue/s and order value', 'none', [['shop:revenue:rate5m', 'revenue/s'], ['shop:revenue:rate5m / shop:orders_paid:rate5m', 'mean order value']]),
+  series('Revenue/s and order value', MONEY, [['shop:revenue:rate5m', 'revenue/s'], ['shop:revenue:rate5m / shop:orders_paid:rate5m', 'mean order value']]),
   series('Availability budget burn rate (1 h)', 'none', [['job:slo_availability_errors:ratio_rate1h / 0.005', '{{job}}']]),
   series('Datastores reachable (min over replicas)', 'none', [['min by (job, system) (db_up)', '{{job}} → {{system}}']]),
 ]);
@@ -110,7 +113,7 @@ function servicePanels(job, c) {
   p.push(series('Requests in flight', 'none', [[`sum(http_server_active_requests{${sel}})`, 'in flight']]));
   if (c.orders) {
     p.push(series('Orders/s and items/s', 'ops', [['shop:orders_paid:rate5m', 'orders'], [`sum(rate(sold_count{${sel}}[$__rate_interval]))`, 'items']]),
-      series('Order value p50 / p95', 'none', [
+      series('Order value p50 / p95', MONEY, [
         [`histogram_quantile(0.5, sum by (le) (rate(cart_value_bucket{${sel}}[$__rate_interval])))`, 'p50'],
         [`histogram_quantile(0.95, sum by (le) (rate(cart_value_bucket{${sel}}[$__rate_interval])))`, 'p95']]));
   }
