@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "ratings_cache.h"
 #include "ratings_db.h"
 #include "rs_client.h"
 #include "rs_config.h"
@@ -26,10 +27,15 @@ void ratings_get_health(rs_request *req)
 
 void fetch_rating(rs_request *req)
 {
+    const char *sku = rs_req_param(req, "sku");
     rating r;
-    if (ratings_fetch(rs_req_param(req, "sku"), &r) != RATINGS_OK) {
-        rs_reply_error(req, 503, "database not available");
-        return;
+    if (!ratings_cache_get(sku, &r)) {
+        uint64_t epoch = ratings_cache_epoch();
+        if (ratings_fetch(sku, &r) != RATINGS_OK) {
+            rs_reply_error(req, 503, "database not available");
+            return;
+        }
+        ratings_cache_put(sku, &r, epoch);
     }
     rs_reply_json(req, 200, json_pack("{s:f,s:i}", "avg_rating", r.avg, "rating_count", (int)r.count));
 }
@@ -69,6 +75,7 @@ void rate_product(rs_request *req)
         rs_reply_error(req, 503, "catalogue not available");
     } else {
         ratings_status st = ratings_vote(sku, (int)score);
+        ratings_cache_drop(sku);   /* applied, or perhaps: this replica reads it afresh */
         if (st == RATINGS_UNKNOWN)
             rs_reply_error(req, 504, "outcome unknown");
         else if (st == RATINGS_UNAVAILABLE)

@@ -148,3 +148,98 @@ describe('ratings', () => {
     assert.equal((await call(ratings, '/api/fetch/RB-PEBBLE-5')).body.rating_count, 4);
   });
 });
+
+// Each replica keeps the ratings it has read for RATINGS_CACHE_MS
+// (src/ratings/ratings_cache.h): two replicas on one database show what
+// that means.
+describe('ratings: the cache of each replica', () => {
+  let db, catalogue, dir, mysqlUrl;
+  const started = [];
+  const ratingsWith = async (env) => {
+    const svc = await startService('ratings', { MYSQL_URL: mysqlUrl, CATALOGUE_URL: catalogue.url, ...env });
+    started.push(svc);
+    return svc;
+  };
+  const count = async (svc, sku) => (await call(svc, `/api/fetch/${sku}`)).body.rating_count;
+  // A change made behind the services' backs, straight in the table.
+  const setCount = (sku, n) =>
+    db.sql(`UPDATE ratings.ratings SET rating_count = ${n}, rating_sum = ${5 * n} WHERE sku = '${sku}'`);
+
+  before(async () => {
+    dir = tempDir();
+    db = await startMariaDB();
+    mysqlUrl = db.createDatabase('ratings');
+    catalogue = await startService('catalogue', { DOCSTORE_PATH: path.join(dir, 'catalogue.db') });
+  });
+
+  after(async () => {
+    for (const svc of started) await svc.stop();
+    await catalogue?.stop();
+    await db?.destroy();
+    removeDir(dir);
+  });
+
+  test('a replica answers from its cache until the entry expires; a vote on it reads afresh', async () => {
+    const a = await ratingsWith({ RATINGS_CACHE_MS: '60000' });
+    const b = await ratingsWith({ RATINGS_CACHE_MS: '60000' });
+    await vote(a, 'RB-PEBBLE-5', 5);
+    assert.equal(await count(a, 'RB-PEBBLE-5'), 1);
+    assert.equal(await count(b, 'RB-PEBBLE-5'), 1);
+    setCount('RB-PEBBLE-5', 7);
+    assert.equal(await count(a, 'RB-PEBBLE-5'), 1, 'kept by a');
+    assert.equal(await count(b, 'RB-PEBBLE-5'), 1, 'kept by b');
+    await vote(a, 'RB-PEBBLE-5', 5);
+    assert.equal(await count(a, 'RB-PEBBLE-5'), 8, 'the replica that took the vote reads afresh');
+    assert.equal(await count(b, 'RB-PEBBLE-5'), 1, 'the other one keeps its entry until it expires');
+    const metrics = await (await fetch(`${a.url}/metrics`)).text();
+    assert.match(metrics, /ratings_cache_lookups_total\{outcome="hit"\} [1-9]/);
+    assert.match(metrics, /ratings_cache_lookups_total\{outcome="miss"\} [1-9]/);
+  });
+
+  test('a short RATINGS_CACHE_MS: another replica sees a vote within it', async () => {
+    const a = await ratingsWith({ RATINGS_CACHE_MS: '200' });
+    const b = await ratingsWith({ RATINGS_CACHE_MS: '200' });
+    const before = await count(b, 'RB-ZIGZAG-6');
+    await vote(a, 'RB-ZIGZAG-6', 3);
+    let seen = before;
+    for (const t0 = Date.now(); seen === before && Date.now() - t0 < 5000; await sleep(50))
+      seen = await count(b, 'RB-ZIGZAG-6');
+    assert.equal(seen, before + 1);
+  });
+
+  test('RATINGS_CACHE_MS=0: every read goes to the database', async () => {
+    const a = await ratingsWith({ RATINGS_CACHE_MS: '0' });
+    await vote(a, 'RB-LANTERN-3', 4);
+    assert.equal(await count(a, 'RB-LANTERN-3'), 1);
+    setCount('RB-LANTERN-3', 9);
+    assert.equal(await count(a, 'RB-LANTERN-3'), 9);
+    assert.doesNotMatch(await (await fetch(`${a.url}/metrics`)).text(), /ratings_cache_lookups_total\{/);
+  });
+
+  test('a full cache still answers; past RATINGS_CACHE_MAX SKUs, reads go to the database', async () => {
+    const a = await ratingsWith({ RATINGS_CACHE_MS: '60000', RATINGS_CACHE_MAX: '2' });
+    await vote(a, 'RB-WELDA-4', 2);
+    for (const sku of ['RB-PEBBLE-5', 'RB-ZIGZAG-6'])   // these two fill it
+      assert.equal((await call(a, `/api/fetch/${sku}`)).status, 200);
+    assert.equal(await count(a, 'RB-WELDA-4'), 1);
+    setCount('RB-WELDA-4', 6);
+    assert.equal(await count(a, 'RB-WELDA-4'), 6, 'no room: not kept');
+    setCount('RB-PEBBLE-5', 3);
+    assert.notEqual(await count(a, 'RB-PEBBLE-5'), 3, 'kept');
+  });
+
+  test('MariaDB down: what a replica keeps is still answered, the rest is a fast 503', async () => {
+    const a = await ratingsWith({ RATINGS_CACHE_MS: '60000' });
+    assert.equal((await call(a, '/api/fetch/RB-PEBBLE-5')).status, 200);
+    await db.stop();
+    try {
+      assert.equal((await call(a, '/api/fetch/RB-PEBBLE-5')).status, 200);
+      assert.deepEqual(await call(a, '/api/fetch/RB-WELDA-4'),
+        { status: 503, body: { error: 'database not available' } });
+      assert.equal((await vote(a, 'RB-PEBBLE-5', 3)).status, 503);
+      assert.equal((await call(a, '/api/fetch/RB-PEBBLE-5')).status, 503, 'a vote drops the entry');
+    } finally {
+      await db.start();
+    }
+  });
+});
