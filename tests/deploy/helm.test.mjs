@@ -3,7 +3,8 @@
 // objects, with values-production.yaml the production overlay's (compared
 // field by field after lib/compare.mjs's normalisations); every values
 // combination passes the strict schemas and the policies the overlays
-// pass; values.schema.json refuses bad values by name; and the renderer
+// pass (and the tracing component's rules); values.schema.json refuses
+// bad values by name; and the renderer
 // reproduces the Helm features the chart uses. Each check is shown to fail
 // on a broken copy.
 import assert from 'node:assert/strict';
@@ -21,6 +22,7 @@ import {
 import { KUBE_DIR, REPO, parseObjects, render } from './lib/kube.mjs';
 import { COMMON_RULES, PRODUCTION_RULES } from './lib/policy.mjs';
 import { validateObjects } from './lib/schema.mjs';
+import { TRACING_RULES } from './lib/tracing-policy.mjs';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'robot-shop-helm-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -51,16 +53,19 @@ const TARGETS = [
   // combination puts its component over the production overlay.
   ...[
     ['monitoring', 'production-monitoring'], ['chaos', 'production-chaos'], ['payment-canary', 'production-canary'],
-    ['payment-rollout', 'production-rollout'], ['karpenter', 'production-karpenter'],
+    ['payment-rollout', 'production-rollout'], ['karpenter', 'production-karpenter'], ['tracing', 'production-tracing'],
   ].map(([part, combination]) => ({
     name: `values-production.yaml with ci/${part}-values.yaml`, files: [PRODUCTION, values(`ci/${part}-values.yaml`)],
     extra: operatorSecrets, kustomize: `tests/${combination}`, production: true,
   })),
+  { name: 'values-production.yaml with ci/payment-rollout-values.yaml and ci/tracing-values.yaml', files: [PRODUCTION, values('ci/payment-rollout-values.yaml'), values('ci/tracing-values.yaml')], extra: operatorSecrets, kustomize: 'tests/production-rollout-tracing', production: true },
+  { name: 'ci/network-policies-values.yaml with ci/tracing-values.yaml', files: [values('ci/network-policies-values.yaml'), values('ci/tracing-values.yaml')], kustomize: 'tests/dev-network-policies-tracing' },
+  { name: 'ci/tracing-values.yaml (outside the mesh, no network policies)', files: [values('ci/tracing-values.yaml')] },
   { name: 'ci/monitoring-values.yaml (outside the mesh, no MongoDB)', files: [values('ci/monitoring-values.yaml')] },
   { name: 'ci/monitoring-values.yaml with ci/network-policies-values.yaml', files: [values('ci/monitoring-values.yaml'), values('ci/network-policies-values.yaml')] },
   { name: 'values-production.yaml with ci/external-datastores-values.yaml and ci/monitoring-values.yaml', files: [PRODUCTION, values('ci/external-datastores-values.yaml'), values('ci/monitoring-values.yaml')], extra: operatorSecrets, production: true },
-  { name: 'values-production.yaml with every optional part', files: [PRODUCTION, ...['monitoring', 'chaos', 'payment-canary', 'karpenter'].map((p) => values(`ci/${p}-values.yaml`))], extra: operatorSecrets, production: true },
-  { name: 'values-production.yaml with every optional part, payment by Argo Rollouts', files: [PRODUCTION, ...['monitoring', 'chaos', 'payment-rollout', 'karpenter'].map((p) => values(`ci/${p}-values.yaml`))], extra: operatorSecrets, production: true },
+  { name: 'values-production.yaml with every optional part', files: [PRODUCTION, ...['monitoring', 'chaos', 'payment-canary', 'karpenter', 'tracing'].map((p) => values(`ci/${p}-values.yaml`))], extra: operatorSecrets, production: true },
+  { name: 'values-production.yaml with every optional part, payment by Argo Rollouts', files: [PRODUCTION, ...['monitoring', 'chaos', 'payment-rollout', 'karpenter', 'tracing'].map((p) => values(`ci/${p}-values.yaml`))], extra: operatorSecrets, production: true },
 ];
 
 // A target's render: {chart: the chart's objects, outside: those made
@@ -81,7 +86,7 @@ function objectsOf(target) {
 }
 
 function violations(objects, production) {
-  const rules = production ? { ...COMMON_RULES, ...PRODUCTION_RULES } : COMMON_RULES;
+  const rules = production ? { ...COMMON_RULES, ...PRODUCTION_RULES, ...TRACING_RULES } : { ...COMMON_RULES, ...TRACING_RULES };
   return violationsOf(objects, rules);
 }
 
@@ -121,6 +126,19 @@ describe('the chart renders the same objects as Kustomize', () => {
     ].sort((a, b) => (a < b ? 1 : -1)));
   });
 
+  test('tracing\'s settings reach the objects they name: the sampling percentage both samplers, the collector\'s resources its container', () => {
+    const combination = render(path.join(KUBE_DIR, 'tests/production-tracing'));
+    const overrides = writeValues('tracing-settings.yaml', {
+      tracing: { samplingPercentage: 25, collector: { resources: { limits: { memory: '512Mi' } } } },
+    });
+    const chart = renderChart([PRODUCTION, values('ci/tracing-values.yaml'), overrides]);
+    assert.deepEqual(compareRenders(combination, chart, operatorSecrets()), [
+      'ConfigMap/robot-shop/tracing-settings: data.OTEL_TRACES_SAMPLER_ARG: kustomize "0.1", chart "0.25"',
+      'Deployment/robot-shop/otel-collector: spec.template.spec.containers[0].resources.limits.memory: kustomize "256Mi", chart "512Mi"',
+      'Telemetry/robot-shop/tracing: spec.tracing[0].randomSamplingPercentage: kustomize 10, chart 25',
+    ]);
+  });
+
   test('the normalisations are only those listed: a chart object without the part-of label, an extra annotation', () => {
     const dev = render(path.join(KUBE_DIR, 'overlays/dev'));
     const chart = objectsOf(TARGETS[0]);
@@ -151,6 +169,12 @@ describe('every values combination validates strictly and keeps the policies', (
     delete web.spec.template.spec.tolerations;
     web.spec.template.spec.affinity.nodeAffinity = undefined;
     assert.ok(violations(objects, true).some((v) => /^Deployment\/robot-shop\/web: spec\.template\.spec\.affinity\.nodeAffinity: not required/.test(v)));
+    // The tracing component's rules, on the chart's collector.
+    const traced = objectsOf(TARGETS.find((t) => t.name === 'values-production.yaml with ci/tracing-values.yaml'));
+    assert.deepEqual(violations(traced, true), []);
+    const collector = traced.find((o) => o.kind === 'Deployment' && o.metadata.name === 'otel-collector').spec.template.spec.containers[0];
+    collector.env = collector.env.filter((e) => e.name !== 'JAEGER_OTLP_URL');
+    assert.ok(violations(traced, true).some((v) => /^Deployment\/robot-shop\/otel-collector: .*\$\{env:JAEGER_OTLP_URL\}: not set in the container's environment/.test(v)));
   });
 
   test('an external datastore: its clients let out to its address only, its Service naming a host', () => {
@@ -209,9 +233,14 @@ describe('every values combination validates strictly and keeps the policies', (
     assert.ok(violations(rooted, true).includes('StatefulSet/robot-shop/mysql: container exporter: env MYSQLD_EXPORTER_PASSWORD: reads root-password, not the monitoring user\'s monitoring-password'));
   });
 
-  test('NOTES.txt renders, telling how to reach the shop', () => {
+  test('NOTES.txt renders, telling how to reach the shop (and its traces)', () => {
     assert.match(renderNotes([]), /port-forward service\/web 8080:8080/);
     assert.match(renderNotes([PRODUCTION]), /get service istio-ingressgateway/);
+    const traced = renderNotes([PRODUCTION, values('ci/tracing-values.yaml'), writeValues('ns-notes.yaml', { namespace: { create: false, name: 'shop-two' } })]);
+    assert.match(traced, /, in the Istio mesh, autoscaled, traced\)/);
+    assert.match(traced, /kubectl -n shop-two port-forward service\/jaeger-query 16686:16686/);
+    assert.match(traced, /provider robot-shop-otel \(service otel-collector\.shop-two\.svc\.cluster\.local,/);
+    assert.doesNotMatch(renderNotes([]), /jaeger/);
   });
 });
 
@@ -244,6 +273,10 @@ describe('values.schema.json refuses a bad value, naming it', () => {
     ['values.schema.json: paymentCanary.weight: must be <= 100']));
   test('an exporter image that is not an image', () => assert.deepEqual(refused({ monitoring: { exporters: { redis: { image: 'redis exporter' } } } }),
     ['values.schema.json: monitoring.exporters.redis.image: must match pattern "^[^\\s:]+(:[A-Za-z0-9_][A-Za-z0-9_.-]*)?(@sha256:[a-f0-9]{64})?$"']));
+  test('a sampling percentage over 100', () => assert.deepEqual(refused({ tracing: { samplingPercentage: 150 } }),
+    ['values.schema.json: tracing.samplingPercentage: must be <= 100']));
+  test('an unknown key in the tracing switch', () => assert.deepEqual(refused({ tracing: { jaeger: { replicas: 2 } } }),
+    ['values.schema.json: tracing.jaeger.replicas: unknown key']));
   test('a Karpenter node role that IAM would refuse', () => assert.deepEqual(refused({ karpenter: { nodeRole: 'node role' } }),
     ['values.schema.json: karpenter.nodeRole: must match pattern "^[A-Za-z0-9+=,.@_-]{1,64}$"']));
   test('a monitoring user without a password', () => assert.deepEqual(refused({ credentials: { mysql: { data: { 'monitoring-password': null } } } }),
@@ -308,15 +341,20 @@ test('the chart renders into the namespace its values name', () => {
 test('with every optional part, only Karpenter\'s objects are outside the namespace, and no query or selector names another', () => {
   const ns = writeValues('ns-all.yaml', { namespace: { create: false, name: 'shop-two' } });
   for (const rollout of [false, true]) {
-    const parts = ['monitoring', 'chaos', rollout ? 'payment-rollout' : 'payment-canary', 'karpenter'];
+    const parts = ['monitoring', 'chaos', rollout ? 'payment-rollout' : 'payment-canary', 'karpenter', 'tracing'];
     const objects = renderChart([PRODUCTION, ...parts.map((p) => values(`ci/${p}-values.yaml`)), inlineCredentialsValues(tmp), ns]);
     const outside = objects.filter((o) => o.metadata.namespace !== 'shop-two').map((o) => `${o.kind}/${o.metadata.name}`);
     assert.deepEqual(outside.sort(), ['EC2NodeClass/robot-shop', 'NodePool/robot-shop-app', 'NodePool/robot-shop-database']);
     const text = JSON.stringify(objects);
-    for (const stale of ['namespace=\\"robot-shop\\"', 'namespace=\\\\\\"robot-shop', '"namespaces":["robot-shop"]', '.robot-shop.svc']) {
+    for (const stale of ['namespace=\\"robot-shop\\"', 'namespace=\\\\\\"robot-shop', '"namespaces":["robot-shop"]', '.robot-shop.svc', '.robot-shop:']) {
       assert.ok(!text.includes(stale), `${stale} left in the render`);
     }
     assert.match(text, rollout ? /destination_workload_namespace=\\"shop-two\\"/ : /"namespaces":\["shop-two"\]/);
+    // The services export their spans to the collector of this namespace.
+    const settings = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'tracing-settings');
+    assert.equal(settings.data.OTEL_EXPORTER_OTLP_ENDPOINT, 'http://otel-collector.shop-two:4318');
+    const exporting = objects.filter((o) => o.spec?.template?.spec?.containers?.[0].envFrom?.some((e) => e.configMapRef?.name === 'tracing-settings'));
+    assert.deepEqual(exporting.map((o) => o.metadata.name).sort(), ['cart', 'catalogue', 'dispatch', 'payment', rollout ? null : 'payment-v2', 'ratings', 'shipping', 'user', 'web'].filter(Boolean));
   }
 });
 
@@ -336,5 +374,13 @@ describe('the files the chart shares with the Kustomize tree are copies of it', 
     assert.equal(result.status, 1);
     assert.match(result.stderr, /^files\/mysql-init\.sh: not a copy of deploy\/kubernetes\/base\/datastores\/mysql-init\.sh \(run scripts\/chart-files\)$/m);
     assert.match(result.stderr, /^files\/monitoring\/rules\/extra\.yaml: copies nothing/m);
+  });
+  test('the tracing component\'s export patch: an operation the chart does not render fails the render, naming it', () => {
+    const chart = path.join(tmp, 'chart-patch');
+    spawnSync('cp', ['-r', CHART_DIR, chart]);
+    const patch = path.join(chart, 'files/tracing/export-traces.yaml');
+    writeFileSync(patch, '- op: add\n  path: /spec/template/spec/containers/0/args/-\n  value: --trace\n', { flag: 'a' });
+    assert.throws(() => renderChart([values('ci/tracing-values.yaml')], chart),
+      /files\/tracing\/export-traces\.yaml: add \/spec\/template\/spec\/containers\/0\/args\/-: the chart renders only additions to the container's envFrom and env/);
   });
 });
