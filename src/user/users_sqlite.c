@@ -118,6 +118,22 @@ static users_status finish(sqlite_users *s, rs_sqlite_conn *c, sqlite3_stmt *st,
     return USERS_OK;
 }
 
+/* Statement `query` on this thread's connection (*c), with texts[0..n-1]
+ * bound to ?1..?n; NULL when the store cannot be reached or a text cannot
+ * be bound. */
+static sqlite3_stmt *statement(sqlite_users *s, int query, rs_sqlite_conn **c,
+                               int n, const char *const texts[])
+{
+    *c = rs_sqlite_conn_get(s->file);
+    if (*c == NULL)
+        return NULL;
+    sqlite3_stmt *st = rs_sqlite_stmt(*c, query);
+    for (int i = 0; i < n; i++)
+        if (sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_TRANSIENT) != SQLITE_OK)
+            return NULL;
+    return st;
+}
+
 static char *column_copy(sqlite3_stmt *st, int col)
 {
     const unsigned char *text = sqlite3_column_text(st, col);
@@ -127,11 +143,10 @@ static char *column_copy(sqlite3_stmt *st, int col)
 static users_status sqlite_find(users_store *base, const char *name, user_record *out)
 {
     sqlite_users *s = as_sqlite(base);
-    rs_sqlite_conn *c = rs_sqlite_conn_get(s->file);
-    if (c == NULL)
+    rs_sqlite_conn *c;
+    sqlite3_stmt *st = statement(s, Q_FIND, &c, 1, (const char *const[]){name});
+    if (st == NULL)
         return USERS_UNAVAILABLE;
-    sqlite3_stmt *st = rs_sqlite_stmt(c, Q_FIND);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     bool found = rc == SQLITE_ROW;
     if (found) {
@@ -149,10 +164,10 @@ static users_status sqlite_find(users_store *base, const char *name, user_record
 static users_status sqlite_list(users_store *base, rs_buf *out)
 {
     sqlite_users *s = as_sqlite(base);
-    rs_sqlite_conn *c = rs_sqlite_conn_get(s->file);
-    if (c == NULL)
+    rs_sqlite_conn *c;
+    sqlite3_stmt *st = statement(s, Q_LIST, &c, 0, NULL);
+    if (st == NULL)
         return USERS_UNAVAILABLE;
-    sqlite3_stmt *st = rs_sqlite_stmt(c, Q_LIST);
     json_t *list = json_array();
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -170,13 +185,10 @@ static users_status sqlite_create(users_store *base, const char *name, const cha
                                   const char *hash)
 {
     sqlite_users *s = as_sqlite(base);
-    rs_sqlite_conn *c = rs_sqlite_conn_get(s->file);
-    if (c == NULL)
+    rs_sqlite_conn *c;
+    sqlite3_stmt *st = statement(s, Q_CREATE, &c, 3, (const char *const[]){name, email, hash});
+    if (st == NULL)
         return USERS_UNAVAILABLE;
-    sqlite3_stmt *st = rs_sqlite_stmt(c, Q_CREATE);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, email, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, hash, -1, SQLITE_TRANSIENT);
     return finish(s, c, st, sqlite3_step(st));
 }
 
@@ -184,13 +196,11 @@ static users_status sqlite_add_order(users_store *base, const char *name, const 
                                      const char *cart_json)
 {
     sqlite_users *s = as_sqlite(base);
-    rs_sqlite_conn *c = rs_sqlite_conn_get(s->file);
-    if (c == NULL)
+    rs_sqlite_conn *c;
+    sqlite3_stmt *st = statement(s, Q_ADD_ORDER, &c, 3,
+                                 (const char *const[]){name, orderid, cart_json});
+    if (st == NULL)
         return USERS_UNAVAILABLE;
-    sqlite3_stmt *st = rs_sqlite_stmt(c, Q_ADD_ORDER);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, orderid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, cart_json, -1, SQLITE_TRANSIENT);
     users_status result = finish(s, c, st, sqlite3_step(st));
     if (result == USERS_OK && sqlite3_changes(rs_sqlite_db(c)) == 0) {
         /* No row added: no such user, or the order is there already. */
@@ -204,11 +214,10 @@ static users_status sqlite_add_order(users_store *base, const char *name, const 
 static users_status sqlite_history(users_store *base, const char *name, rs_buf *out)
 {
     sqlite_users *s = as_sqlite(base);
-    rs_sqlite_conn *c = rs_sqlite_conn_get(s->file);
-    if (c == NULL)
+    rs_sqlite_conn *c;
+    sqlite3_stmt *st = statement(s, Q_HISTORY, &c, 1, (const char *const[]){name});
+    if (st == NULL)
         return USERS_UNAVAILABLE;
-    sqlite3_stmt *st = rs_sqlite_stmt(c, Q_HISTORY);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
     json_t *list = json_array();
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
