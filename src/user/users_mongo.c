@@ -135,32 +135,45 @@ static char *utf8_field(const bson_t *doc, const char *key)
     return NULL;
 }
 
-/* ---- operations ---- */
-
-static users_status mongo_find(users_store *base, const char *name, user_record *out)
+/* Finds the document named name in users (or, from_orders, in orders) and
+ * hands it to read, whose status is the answer; USERS_NOT_FOUND when there
+ * is none, USERS_UNAVAILABLE when the server fails. */
+static users_status read_named(mongo_users *s, bool from_orders, const char *name,
+                               users_status (*read)(const bson_t *doc, void *out), void *out)
 {
-    mongo_users *s = as_mongo(base);
     session se;
     if (!begin(s, &se))
         return USERS_UNAVAILABLE;
     bson_t *filter = BCON_NEW("name", BCON_UTF8(name));
     bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
-    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(se.users, filter, opts, NULL);
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(
+        from_orders ? se.orders : se.users, filter, opts, NULL);
     const bson_t *doc;
+    users_status st = mongoc_cursor_next(cursor, &doc) ? read(doc, out) : USERS_NOT_FOUND;
     bson_error_t err;
-    users_status st = USERS_NOT_FOUND;
-    if (mongoc_cursor_next(cursor, &doc)) {
-        out->email = utf8_field(doc, "email");
-        out->hash = utf8_field(doc, "password");
-        st = out->email && out->hash ? USERS_OK : USERS_UNAVAILABLE;
-    }
     bool failed = mongoc_cursor_error(cursor, &err);
-    if (failed || st != USERS_OK)
-        user_record_free(out);
     mongoc_cursor_destroy(cursor);
     bson_destroy(filter);
     bson_destroy(opts);
     return end(s, &se, failed ? USERS_UNAVAILABLE : st, failed ? &err : NULL);
+}
+
+/* ---- operations ---- */
+
+static users_status read_user(const bson_t *doc, void *out)
+{
+    user_record *u = out;
+    u->email = utf8_field(doc, "email");
+    u->hash = utf8_field(doc, "password");
+    return u->email && u->hash ? USERS_OK : USERS_UNAVAILABLE;
+}
+
+static users_status mongo_find(users_store *base, const char *name, user_record *out)
+{
+    users_status st = read_named(as_mongo(base), false, name, read_user, out);
+    if (st != USERS_OK)
+        user_record_free(out);
+    return st;
 }
 
 static users_status mongo_list(users_store *base, rs_buf *out)
@@ -269,25 +282,14 @@ static int append_history(const bson_t *doc, rs_buf *out)
     return n > 0 && !out->failed ? 0 : -1;
 }
 
+static users_status read_history(const bson_t *doc, void *out)
+{
+    return append_history(doc, out) == 0 ? USERS_OK : USERS_NOT_FOUND;
+}
+
 static users_status mongo_history(users_store *base, const char *name, rs_buf *out)
 {
-    mongo_users *s = as_mongo(base);
-    session se;
-    if (!begin(s, &se))
-        return USERS_UNAVAILABLE;
-    bson_t *filter = BCON_NEW("name", BCON_UTF8(name));
-    bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
-    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(se.orders, filter, opts, NULL);
-    const bson_t *doc;
-    users_status st = USERS_NOT_FOUND;
-    if (mongoc_cursor_next(cursor, &doc) && append_history(doc, out) == 0)
-        st = USERS_OK;
-    bson_error_t err;
-    bool failed = mongoc_cursor_error(cursor, &err);
-    mongoc_cursor_destroy(cursor);
-    bson_destroy(filter);
-    bson_destroy(opts);
-    return end(s, &se, failed ? USERS_UNAVAILABLE : st, failed ? &err : NULL);
+    return read_named(as_mongo(base), true, name, read_history, out);
 }
 
 /* Up after the last operation worked; when down, a ping once the backoff
