@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "passwords.h"
 #include "rs_backoff.h"
 #include "rs_json.h"
 #include "rs_log.h"
@@ -58,28 +57,34 @@ static bool unique_name_index(mongoc_client_t *client, const char *collection, b
     return rs_mongo_write_command(client, DB_NAME, cmd, err);
 }
 
-/* Inserts the seed users, hashed, into an empty collection. Another
- * replica seeding at the same moment makes some inserts duplicates. */
+/* Where users_seed_insert puts the seed: the collection, and the error of
+ * an insert that failed. */
+typedef struct seed_target {
+    mongoc_collection_t *users;
+    bson_error_t        *err;
+} seed_target;
+
+/* Another replica seeding at the same moment makes some inserts
+ * duplicates: those are there already. */
+static int insert_seed_user(const seed_user *u, const char *hash, void *ctx)
+{
+    seed_target *t = ctx;
+    bson_t *doc = BCON_NEW("name", BCON_UTF8(u->name), "email", BCON_UTF8(u->email),
+                           "password", BCON_UTF8(hash));
+    bool ok = mongoc_collection_insert_one(t->users, doc, NULL, NULL, t->err) ||
+              t->err->code == RS_MONGO_DUPLICATE_KEY;
+    bson_destroy(doc);
+    return ok ? 0 : -1;
+}
+
+/* Inserts the seed users into an empty collection. */
 static bool seed_if_empty(mongo_users *s, mongoc_collection_t *users, bson_error_t *err)
 {
     int64_t count = rs_mongo_count(users, err);
     if (count != 0)
         return count > 0;
-    bool ok = true;
-    for (size_t i = 0; i < s->nseed && ok; i++) {
-        char hash[PASSWORD_HASH_MAX];
-        if (password_hash(s->seed[i].password, hash) != 0)
-            return false;
-        bson_t *doc = BCON_NEW("name", BCON_UTF8(s->seed[i].name),
-                               "email", BCON_UTF8(s->seed[i].email),
-                               "password", BCON_UTF8(hash));
-        ok = mongoc_collection_insert_one(users, doc, NULL, NULL, err) ||
-             err->code == RS_MONGO_DUPLICATE_KEY;
-        bson_destroy(doc);
-    }
-    if (ok)
-        rs_log(RS_INFO, "seeded %zu users", s->nseed);
-    return ok;
+    seed_target target = {users, err};
+    return users_seed_insert(s->seed, s->nseed, insert_seed_user, &target) == 0;
 }
 
 static bool prepare(mongo_users *s, session *se, bson_error_t *err)
@@ -104,7 +109,7 @@ static bool begin(mongo_users *s, session *se)
     se->client = mongoc_client_pool_pop(s->pool);
     se->users = mongoc_client_get_collection(se->client, DB_NAME, "users");
     se->orders = mongoc_client_get_collection(se->client, DB_NAME, "orders");
-    bson_error_t err;
+    bson_error_t err = {0};   /* empty when a seed password could not be hashed */
     if (prepare(s, se, &err))
         return true;
     rs_log(RS_ERROR, "mongodb: prepare: %s", err.message);

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "passwords.h"
 #include "rs_json.h"
 #include "rs_log.h"
 #include "rs_sqlite.h"
@@ -53,44 +52,38 @@ typedef struct sqlite_users {
 
 /* ---- schema and seed ---- */
 
+/* users_seed_insert's insert, on the prepared Q_CREATE statement. */
+static int insert_seed_user(const seed_user *u, const char *hash, void *ctx)
+{
+    sqlite3_stmt *st = ctx;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, u->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, u->email, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, hash, -1, SQLITE_TRANSIENT);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
 static int insert_seed(sqlite3 *db, const seed_user *seed, size_t n)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, queries[Q_CREATE], -1, &st, NULL) != SQLITE_OK)
         return -1;
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        char hash[PASSWORD_HASH_MAX];
-        if (password_hash(seed[i].password, hash) != 0) {
-            rc = -1;
-            break;
-        }
-        sqlite3_reset(st);
-        sqlite3_bind_text(st, 1, seed[i].name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, seed[i].email, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, hash, -1, SQLITE_TRANSIENT);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-    }
+    int rc = users_seed_insert(seed, n, insert_seed_user, st);
     if (rc != 0)
         rs_log(RS_ERROR, "sqlite: cannot seed users: %s", sqlite3_errmsg(db));
     sqlite3_finalize(st);
     return rc;
 }
 
+/* rs_sqlite's prepare step: the schema, and the seed when there are no
+ * users (inside rs_sqlite's write transaction). */
 static int prepare_store(sqlite3 *db, void *ctx)
 {
     sqlite_users *s = ctx;
-    sqlite3_stmt *count = NULL;
-    int rc = rs_sqlite_exec(db, schema_sql);
-    if (rc == 0 && sqlite3_prepare_v2(db, "SELECT count(*) FROM users", -1, &count, NULL) != SQLITE_OK)
-        rc = -1;
-    if (rc == 0 && sqlite3_step(count) == SQLITE_ROW && sqlite3_column_int64(count, 0) == 0) {
-        rc = insert_seed(db, s->seed, s->nseed);
-        if (rc == 0)
-            rs_log(RS_INFO, "seeded %zu users", s->nseed);
-    }
-    sqlite3_finalize(count);
-    return rc;
+    int64_t users = rs_sqlite_exec(db, schema_sql) == 0 ? rs_sqlite_count(db, "users") : -1;
+    if (users != 0)
+        return users > 0 ? 0 : -1;
+    return insert_seed(db, s->seed, s->nseed);
 }
 
 /* ---- queries ---- */
