@@ -19,10 +19,12 @@ void catalogue_handlers_init(products_store *s, long slow_ms)
     go_slow_ms = slow_ms;
 }
 
-/* Sends what the store answered: its JSON, a 404 or a 503. */
-static void reply_from_store(rs_request *req, products_status st, rs_buf *out,
-                             const char *not_found)
+/* Records how long the store took for operation (begun at started), then
+ * sends what it answered: its JSON, a 404 or a 503. */
+static void reply_from_store(rs_request *req, const char *operation, double started,
+                             products_status st, rs_buf *out, const char *not_found)
 {
+    rs_db_observe(store->ops->system, operation, started);
     if (st == PRODUCTS_OK && !out->failed) {
         size_t len;
         char *json = rs_buf_steal(out, &len);
@@ -44,49 +46,52 @@ void catalogue_get_health(rs_request *req)
     rs_reply_json(req, 200, body);
 }
 
-void get_products(rs_request *req)
+/* A whole list from the store: operation names it for the metrics. */
+static void reply_listing(rs_request *req, const char *operation,
+                          products_status (*list)(products_store *s, rs_buf *out),
+                          const char *not_found)
 {
     rs_buf out = RS_BUF_INIT;
     double started = rs_now();
-    products_status st = store->ops->list(store, &out);
-    rs_db_observe(store->ops->system, "list", started);
-    reply_from_store(req, st, &out, "no products");
+    products_status st = list(store, &out);
+    reply_from_store(req, operation, started, st, &out, not_found);
+}
+
+/* What the store has for the route's parameter param. */
+static void reply_lookup(rs_request *req, const char *operation,
+                         products_status (*lookup)(products_store *s, const char *key,
+                                                   rs_buf *out),
+                         const char *param, const char *not_found)
+{
+    rs_buf out = RS_BUF_INIT;
+    double started = rs_now();
+    products_status st = lookup(store, rs_req_param(req, param), &out);
+    reply_from_store(req, operation, started, st, &out, not_found);
+}
+
+void get_products(rs_request *req)
+{
+    reply_listing(req, "list", store->ops->list, "no products");
 }
 
 void get_product(rs_request *req)
 {
     if (go_slow_ms > 0)
         rs_sleep_ms(go_slow_ms);
-    rs_buf out = RS_BUF_INIT;
-    double started = rs_now();
-    products_status st = store->ops->get(store, rs_req_param(req, "sku"), &out);
-    rs_db_observe(store->ops->system, "get", started);
-    reply_from_store(req, st, &out, "SKU not found");
+    reply_lookup(req, "get", store->ops->get, "sku", "SKU not found");
 }
 
 void get_products_in_category(rs_request *req)
 {
-    rs_buf out = RS_BUF_INIT;
-    double started = rs_now();
-    products_status st = store->ops->by_category(store, rs_req_param(req, "cat"), &out);
-    rs_db_observe(store->ops->system, "by_category", started);
-    reply_from_store(req, st, &out, "category not found");
+    reply_lookup(req, "by_category", store->ops->by_category, "cat", "category not found");
 }
 
 void get_categories(rs_request *req)
 {
-    rs_buf out = RS_BUF_INIT;
-    double started = rs_now();
-    products_status st = store->ops->categories(store, &out);
-    rs_db_observe(store->ops->system, "categories", started);
-    reply_from_store(req, st, &out, "no categories");
+    reply_listing(req, "categories", store->ops->categories, "no categories");
 }
 
 void search_products(rs_request *req)
 {
-    rs_buf out = RS_BUF_INIT;
-    double started = rs_now();
-    products_status st = store->ops->search(store, rs_req_param(req, "text"), &out);
-    rs_db_observe(store->ops->system, "search", started);
-    reply_from_store(req, st, &out, "no match");
+    reply_lookup(req, "search", store->ops->search, "text", "no match");
 }

@@ -130,16 +130,12 @@ done:
 static int prepare_store(sqlite3 *db, void *ctx)
 {
     json_t *seed = ctx;
-    sqlite3_stmt *count = NULL;
-    int rc = rs_sqlite_exec(db, schema_sql);
-    if (rc == 0 && sqlite3_prepare_v2(db, "SELECT count(*) FROM products", -1, &count, NULL) != SQLITE_OK)
-        rc = -1;
-    if (rc == 0 && sqlite3_step(count) == SQLITE_ROW && sqlite3_column_int64(count, 0) == 0) {
-        rc = insert_seed(db, seed);
-        if (rc == 0)
-            rs_log(RS_INFO, "seeded %zu products", json_array_size(seed));
-    }
-    sqlite3_finalize(count);
+    int64_t products = rs_sqlite_exec(db, schema_sql) == 0 ? rs_sqlite_count(db, "products") : -1;
+    if (products != 0)
+        return products > 0 ? 0 : -1;
+    int rc = insert_seed(db, seed);
+    if (rc == 0)
+        rs_log(RS_INFO, "seeded %zu products", json_array_size(seed));
     return rc;
 }
 

@@ -40,6 +40,21 @@ int rs_sqlite_exec(sqlite3 *db, const char *sql)
     return 0;
 }
 
+int64_t rs_sqlite_count(sqlite3 *db, const char *table)
+{
+    char *sql = sqlite3_mprintf("SELECT count(*) FROM \"%w\"", table);
+    sqlite3_stmt *st = NULL;
+    int64_t n = -1;
+    if (sql != NULL && sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    else
+        rs_log(RS_ERROR, "sqlite: cannot count %s: %s", table, sqlite3_errmsg(db));
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    return n;
+}
+
 static void close_conn(void *p)
 {
     rs_sqlite_conn *c = p;

@@ -20,6 +20,7 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 typedef struct rs_sqlite rs_sqlite;
 typedef struct rs_sqlite_conn rs_sqlite_conn;
@@ -50,5 +51,8 @@ void            rs_sqlite_ok(rs_sqlite *s);
 void            rs_sqlite_fail(rs_sqlite *s, rs_sqlite_conn *c, const char *what);
 /* Runs SQL without results on a handle; 0, or -1 after logging the error. */
 int             rs_sqlite_exec(sqlite3 *db, const char *sql);
+/* The number of rows in table (a prepare callback seeds an empty one);
+ * -1 after logging the error. */
+int64_t         rs_sqlite_count(sqlite3 *db, const char *table);
 
 #endif

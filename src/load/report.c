@@ -769,63 +769,66 @@ static void html_journeys(rs_buf *b, const json_t *results)
     rs_buf_puts(b, "</tr></tbody>\n</table></div>\n");
 }
 
-/* A section's heading, then its table's head when there are rows (true),
- * or the line `none` when there are none (false). */
-static bool html_table_section(rs_buf *b, const char *title, const json_t *rows,
-                               const char *none, const char *head)
+/* A section of one table: its heading, then the table's head and a row
+ * (written by row) for each of rows, or the line `none` when there are
+ * none. */
+static void html_table_section(rs_buf *b, const char *title, const json_t *rows,
+                               const char *none, const char *head,
+                               void (*row)(rs_buf *b, const json_t *item))
 {
+    const json_t *item;
+    size_t i;
+
     rs_buf_printf(b, "<h2>%s</h2>\n", title);
     if (json_array_size(rows) == 0) {
         rs_buf_printf(b, "<p class=\"muted\">%s</p>\n", none);
-        return false;
+        return;
     }
     rs_buf_printf(b, "<div class=\"scroll\"><table>\n<thead><tr>%s</tr></thead>\n<tbody>\n", head);
-    return true;
+    json_array_foreach(rows, i, item)
+        row(b, item);
+    rs_buf_puts(b, "</tbody>\n</table></div>\n");
+}
+
+static void html_error_row(rs_buf *b, const json_t *e)
+{
+    char count[32];
+
+    rs_buf_puts(b, "<tr><td><code>");
+    html_escape(b, text(e, "step"));
+    rs_buf_puts(b, "</code></td><td>");
+    html_escape(b, text(e, "error"));
+    format_count(num(e, "count"), count, sizeof count);
+    rs_buf_printf(b, "</td><td class=\"n\">%s</td></tr>\n", count);
+}
+
+static void html_threshold_row(rs_buf *b, const json_t *t)
+{
+    int ok = json_is_true(json_object_get(t, "ok"));
+    char actual[96];
+
+    rs_buf_printf(b, "<tr><td class=\"%s\">%s</td><td><code>",
+                  ok ? "ok" : "bad", ok ? "✓" : "✗");
+    html_escape(b, text(t, "expr"));
+    format_value(json_object_get(t, "actual"), actual, sizeof actual);
+    rs_buf_puts(b, "</code></td><td class=\"n\">");
+    html_escape(b, actual);
+    rs_buf_printf(b, "</td><td class=\"%s\">%s</td></tr>\n",
+                  ok ? "ok" : "bad", ok ? "passed" : "failed");
 }
 
 static void html_errors(rs_buf *b, const json_t *results)
 {
-    const json_t *errors = json_object_get(results, "errors");
-    const json_t *e;
-    size_t i;
-    char count[32];
-
-    if (!html_table_section(b, "Errors", errors, "No errors.",
-                            "<th>step</th><th>error</th><th class=\"n\">count</th>"))
-        return;
-    json_array_foreach(errors, i, e) {
-        rs_buf_puts(b, "<tr><td><code>");
-        html_escape(b, text(e, "step"));
-        rs_buf_puts(b, "</code></td><td>");
-        html_escape(b, text(e, "error"));
-        format_count(num(e, "count"), count, sizeof count);
-        rs_buf_printf(b, "</td><td class=\"n\">%s</td></tr>\n", count);
-    }
-    rs_buf_puts(b, "</tbody>\n</table></div>\n");
+    html_table_section(b, "Errors", json_object_get(results, "errors"), "No errors.",
+                       "<th>step</th><th>error</th><th class=\"n\">count</th>",
+                       html_error_row);
 }
 
 static void html_thresholds(rs_buf *b, const json_t *results)
 {
-    const json_t *thresholds = json_object_get(results, "thresholds");
-    const json_t *t;
-    size_t i;
-    char actual[96];
-
-    if (!html_table_section(b, "Thresholds", thresholds, "None set.",
-                            "<th></th><th>threshold</th><th class=\"n\">actual</th><th>result</th>"))
-        return;
-    json_array_foreach(thresholds, i, t) {
-        int ok = json_is_true(json_object_get(t, "ok"));
-        rs_buf_printf(b, "<tr><td class=\"%s\">%s</td><td><code>",
-                      ok ? "ok" : "bad", ok ? "✓" : "✗");
-        html_escape(b, text(t, "expr"));
-        format_value(json_object_get(t, "actual"), actual, sizeof actual);
-        rs_buf_puts(b, "</code></td><td class=\"n\">");
-        html_escape(b, actual);
-        rs_buf_printf(b, "</td><td class=\"%s\">%s</td></tr>\n",
-                      ok ? "ok" : "bad", ok ? "passed" : "failed");
-    }
-    rs_buf_puts(b, "</tbody>\n</table></div>\n");
+    html_table_section(b, "Thresholds", json_object_get(results, "thresholds"), "None set.",
+                       "<th></th><th>threshold</th><th class=\"n\">actual</th><th>result</th>",
+                       html_threshold_row);
 }
 
 /* ---- HTML: charts ------------------------------------------------------- */

@@ -56,6 +56,12 @@ typedef struct seed_user {
 seed_user   *users_load_seed(const char *file, size_t *count);
 void         users_free_seed(seed_user *seed, size_t count);
 void         user_record_free(user_record *r);
+/* Fills an empty store: hands each seed user, its password hashed, to
+ * insert (0 when stored), stopping at the first failure; 0 after logging
+ * how many were seeded, or -1. */
+int          users_seed_insert(const seed_user *seed, size_t n,
+                               int (*insert)(const seed_user *u, const char *hash, void *ctx),
+                               void *ctx);
 
 /* The store keeps seed (not a copy) until it is closed. */
 users_store *users_sqlite_open(const char *path, const seed_user *seed, size_t nseed);

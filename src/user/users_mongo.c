@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "passwords.h"
 #include "rs_backoff.h"
 #include "rs_json.h"
 #include "rs_log.h"
@@ -58,28 +57,34 @@ static bool unique_name_index(mongoc_client_t *client, const char *collection, b
     return rs_mongo_write_command(client, DB_NAME, cmd, err);
 }
 
-/* Inserts the seed users, hashed, into an empty collection. Another
- * replica seeding at the same moment makes some inserts duplicates. */
+/* Where users_seed_insert puts the seed: the collection, and the error of
+ * an insert that failed. */
+typedef struct seed_target {
+    mongoc_collection_t *users;
+    bson_error_t        *err;
+} seed_target;
+
+/* Another replica seeding at the same moment makes some inserts
+ * duplicates: those are there already. */
+static int insert_seed_user(const seed_user *u, const char *hash, void *ctx)
+{
+    seed_target *t = ctx;
+    bson_t *doc = BCON_NEW("name", BCON_UTF8(u->name), "email", BCON_UTF8(u->email),
+                           "password", BCON_UTF8(hash));
+    bool ok = mongoc_collection_insert_one(t->users, doc, NULL, NULL, t->err) ||
+              t->err->code == RS_MONGO_DUPLICATE_KEY;
+    bson_destroy(doc);
+    return ok ? 0 : -1;
+}
+
+/* Inserts the seed users into an empty collection. */
 static bool seed_if_empty(mongo_users *s, mongoc_collection_t *users, bson_error_t *err)
 {
     int64_t count = rs_mongo_count(users, err);
     if (count != 0)
         return count > 0;
-    bool ok = true;
-    for (size_t i = 0; i < s->nseed && ok; i++) {
-        char hash[PASSWORD_HASH_MAX];
-        if (password_hash(s->seed[i].password, hash) != 0)
-            return false;
-        bson_t *doc = BCON_NEW("name", BCON_UTF8(s->seed[i].name),
-                               "email", BCON_UTF8(s->seed[i].email),
-                               "password", BCON_UTF8(hash));
-        ok = mongoc_collection_insert_one(users, doc, NULL, NULL, err) ||
-             err->code == RS_MONGO_DUPLICATE_KEY;
-        bson_destroy(doc);
-    }
-    if (ok)
-        rs_log(RS_INFO, "seeded %zu users", s->nseed);
-    return ok;
+    seed_target target = {users, err};
+    return users_seed_insert(s->seed, s->nseed, insert_seed_user, &target) == 0;
 }
 
 static bool prepare(mongo_users *s, session *se, bson_error_t *err)
@@ -104,7 +109,7 @@ static bool begin(mongo_users *s, session *se)
     se->client = mongoc_client_pool_pop(s->pool);
     se->users = mongoc_client_get_collection(se->client, DB_NAME, "users");
     se->orders = mongoc_client_get_collection(se->client, DB_NAME, "orders");
-    bson_error_t err;
+    bson_error_t err = {0};   /* empty when a seed password could not be hashed */
     if (prepare(s, se, &err))
         return true;
     rs_log(RS_ERROR, "mongodb: prepare: %s", err.message);
@@ -135,32 +140,45 @@ static char *utf8_field(const bson_t *doc, const char *key)
     return NULL;
 }
 
-/* ---- operations ---- */
-
-static users_status mongo_find(users_store *base, const char *name, user_record *out)
+/* Finds the document named name in users (or, from_orders, in orders) and
+ * hands it to read, whose status is the answer; USERS_NOT_FOUND when there
+ * is none, USERS_UNAVAILABLE when the server fails. */
+static users_status read_named(mongo_users *s, bool from_orders, const char *name,
+                               users_status (*read)(const bson_t *doc, void *out), void *out)
 {
-    mongo_users *s = as_mongo(base);
     session se;
     if (!begin(s, &se))
         return USERS_UNAVAILABLE;
     bson_t *filter = BCON_NEW("name", BCON_UTF8(name));
     bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
-    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(se.users, filter, opts, NULL);
+    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(
+        from_orders ? se.orders : se.users, filter, opts, NULL);
     const bson_t *doc;
+    users_status st = mongoc_cursor_next(cursor, &doc) ? read(doc, out) : USERS_NOT_FOUND;
     bson_error_t err;
-    users_status st = USERS_NOT_FOUND;
-    if (mongoc_cursor_next(cursor, &doc)) {
-        out->email = utf8_field(doc, "email");
-        out->hash = utf8_field(doc, "password");
-        st = out->email && out->hash ? USERS_OK : USERS_UNAVAILABLE;
-    }
     bool failed = mongoc_cursor_error(cursor, &err);
-    if (failed || st != USERS_OK)
-        user_record_free(out);
     mongoc_cursor_destroy(cursor);
     bson_destroy(filter);
     bson_destroy(opts);
     return end(s, &se, failed ? USERS_UNAVAILABLE : st, failed ? &err : NULL);
+}
+
+/* ---- operations ---- */
+
+static users_status read_user(const bson_t *doc, void *out)
+{
+    user_record *u = out;
+    u->email = utf8_field(doc, "email");
+    u->hash = utf8_field(doc, "password");
+    return u->email && u->hash ? USERS_OK : USERS_UNAVAILABLE;
+}
+
+static users_status mongo_find(users_store *base, const char *name, user_record *out)
+{
+    users_status st = read_named(as_mongo(base), false, name, read_user, out);
+    if (st != USERS_OK)
+        user_record_free(out);
+    return st;
 }
 
 static users_status mongo_list(users_store *base, rs_buf *out)
@@ -269,25 +287,14 @@ static int append_history(const bson_t *doc, rs_buf *out)
     return n > 0 && !out->failed ? 0 : -1;
 }
 
+static users_status read_history(const bson_t *doc, void *out)
+{
+    return append_history(doc, out) == 0 ? USERS_OK : USERS_NOT_FOUND;
+}
+
 static users_status mongo_history(users_store *base, const char *name, rs_buf *out)
 {
-    mongo_users *s = as_mongo(base);
-    session se;
-    if (!begin(s, &se))
-        return USERS_UNAVAILABLE;
-    bson_t *filter = BCON_NEW("name", BCON_UTF8(name));
-    bson_t *opts = BCON_NEW("limit", BCON_INT64(1));
-    mongoc_cursor_t *cursor = mongoc_collection_find_with_opts(se.orders, filter, opts, NULL);
-    const bson_t *doc;
-    users_status st = USERS_NOT_FOUND;
-    if (mongoc_cursor_next(cursor, &doc) && append_history(doc, out) == 0)
-        st = USERS_OK;
-    bson_error_t err;
-    bool failed = mongoc_cursor_error(cursor, &err);
-    mongoc_cursor_destroy(cursor);
-    bson_destroy(filter);
-    bson_destroy(opts);
-    return end(s, &se, failed ? USERS_UNAVAILABLE : st, failed ? &err : NULL);
+    return read_named(as_mongo(base), true, name, read_history, out);
 }
 
 /* Up after the last operation worked; when down, a ping once the backoff

@@ -41,6 +41,23 @@ static int take_user(json_t *u, seed_user *out)
     return out->name && out->email && out->password ? 0 : -1;
 }
 
+int users_seed_insert(const seed_user *seed, size_t n,
+                      int (*insert)(const seed_user *u, const char *hash, void *ctx),
+                      void *ctx)
+{
+    for (size_t i = 0; i < n; i++) {
+        char hash[PASSWORD_HASH_MAX];
+        if (password_hash(seed[i].password, hash) != 0) {
+            rs_log(RS_ERROR, "seed user %s: the password cannot be hashed", seed[i].name);
+            return -1;
+        }
+        if (insert(&seed[i], hash, ctx) != 0)
+            return -1;
+    }
+    rs_log(RS_INFO, "seeded %zu users", n);
+    return 0;
+}
+
 seed_user *users_load_seed(const char *file, size_t *count)
 {
     json_error_t err;

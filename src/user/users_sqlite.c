@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "passwords.h"
 #include "rs_json.h"
 #include "rs_log.h"
 #include "rs_sqlite.h"
@@ -53,44 +52,38 @@ typedef struct sqlite_users {
 
 /* ---- schema and seed ---- */
 
+/* users_seed_insert's insert, on the prepared Q_CREATE statement. */
+static int insert_seed_user(const seed_user *u, const char *hash, void *ctx)
+{
+    sqlite3_stmt *st = ctx;
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, u->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, u->email, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, hash, -1, SQLITE_TRANSIENT);
+    return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
 static int insert_seed(sqlite3 *db, const seed_user *seed, size_t n)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, queries[Q_CREATE], -1, &st, NULL) != SQLITE_OK)
         return -1;
-    int rc = 0;
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        char hash[PASSWORD_HASH_MAX];
-        if (password_hash(seed[i].password, hash) != 0) {
-            rc = -1;
-            break;
-        }
-        sqlite3_reset(st);
-        sqlite3_bind_text(st, 1, seed[i].name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, seed[i].email, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, hash, -1, SQLITE_TRANSIENT);
-        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-    }
+    int rc = users_seed_insert(seed, n, insert_seed_user, st);
     if (rc != 0)
         rs_log(RS_ERROR, "sqlite: cannot seed users: %s", sqlite3_errmsg(db));
     sqlite3_finalize(st);
     return rc;
 }
 
+/* rs_sqlite's prepare step: the schema, and the seed when there are no
+ * users (inside rs_sqlite's write transaction). */
 static int prepare_store(sqlite3 *db, void *ctx)
 {
     sqlite_users *s = ctx;
-    sqlite3_stmt *count = NULL;
-    int rc = rs_sqlite_exec(db, schema_sql);
-    if (rc == 0 && sqlite3_prepare_v2(db, "SELECT count(*) FROM users", -1, &count, NULL) != SQLITE_OK)
-        rc = -1;
-    if (rc == 0 && sqlite3_step(count) == SQLITE_ROW && sqlite3_column_int64(count, 0) == 0) {
-        rc = insert_seed(db, s->seed, s->nseed);
-        if (rc == 0)
-            rs_log(RS_INFO, "seeded %zu users", s->nseed);
-    }
-    sqlite3_finalize(count);
-    return rc;
+    int64_t users = rs_sqlite_exec(db, schema_sql) == 0 ? rs_sqlite_count(db, "users") : -1;
+    if (users != 0)
+        return users > 0 ? 0 : -1;
+    return insert_seed(db, s->seed, s->nseed);
 }
 
 /* ---- queries ---- */
@@ -118,6 +111,22 @@ static users_status finish(sqlite_users *s, rs_sqlite_conn *c, sqlite3_stmt *st,
     return USERS_OK;
 }
 
+/* Statement `query` on this thread's connection (*c), with texts[0..n-1]
+ * bound to ?1..?n; NULL when the store cannot be reached or a text cannot
+ * be bound. */
+static sqlite3_stmt *statement(sqlite_users *s, int query, rs_sqlite_conn **c,
+                               int n, const char *const texts[])
+{
+    *c = rs_sqlite_conn_get(s->file);
+    if (*c == NULL)
+        return NULL;
+    sqlite3_stmt *st = rs_sqlite_stmt(*c, query);
+    for (int i = 0; i < n; i++)
+        if (sqlite3_bind_text(st, i + 1, texts[i], -1, SQLITE_TRANSIENT) != SQLITE_OK)
+            return NULL;
+    return st;
+}
+
 static char *column_copy(sqlite3_stmt *st, int col)
 {
     const unsigned char *text = sqlite3_column_text(st, col);
@@ -127,11 +136,10 @@ static char *column_copy(sqlite3_stmt *st, int col)
 static users_status sqlite_find(users_store *base, const char *name, user_record *out)
 {
     sqlite_users *s = as_sqlite(base);
-    rs_sqlite_conn *c = rs_sqlite_conn_get(s->file);
-    if (c == NULL)
+    rs_sqlite_conn *c;
+    sqlite3_stmt *st = statement(s, Q_FIND, &c, 1, (const char *const[]){name});
+    if (st == NULL)
         return USERS_UNAVAILABLE;
-    sqlite3_stmt *st = rs_sqlite_stmt(c, Q_FIND);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(st);
     bool found = rc == SQLITE_ROW;
     if (found) {
@@ -149,10 +157,10 @@ static users_status sqlite_find(users_store *base, const char *name, user_record
 static users_status sqlite_list(users_store *base, rs_buf *out)
 {
     sqlite_users *s = as_sqlite(base);
-    rs_sqlite_conn *c = rs_sqlite_conn_get(s->file);
-    if (c == NULL)
+    rs_sqlite_conn *c;
+    sqlite3_stmt *st = statement(s, Q_LIST, &c, 0, NULL);
+    if (st == NULL)
         return USERS_UNAVAILABLE;
-    sqlite3_stmt *st = rs_sqlite_stmt(c, Q_LIST);
     json_t *list = json_array();
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -170,13 +178,10 @@ static users_status sqlite_create(users_store *base, const char *name, const cha
                                   const char *hash)
 {
     sqlite_users *s = as_sqlite(base);
-    rs_sqlite_conn *c = rs_sqlite_conn_get(s->file);
-    if (c == NULL)
+    rs_sqlite_conn *c;
+    sqlite3_stmt *st = statement(s, Q_CREATE, &c, 3, (const char *const[]){name, email, hash});
+    if (st == NULL)
         return USERS_UNAVAILABLE;
-    sqlite3_stmt *st = rs_sqlite_stmt(c, Q_CREATE);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, email, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, hash, -1, SQLITE_TRANSIENT);
     return finish(s, c, st, sqlite3_step(st));
 }
 
@@ -184,13 +189,11 @@ static users_status sqlite_add_order(users_store *base, const char *name, const 
                                      const char *cart_json)
 {
     sqlite_users *s = as_sqlite(base);
-    rs_sqlite_conn *c = rs_sqlite_conn_get(s->file);
-    if (c == NULL)
+    rs_sqlite_conn *c;
+    sqlite3_stmt *st = statement(s, Q_ADD_ORDER, &c, 3,
+                                 (const char *const[]){name, orderid, cart_json});
+    if (st == NULL)
         return USERS_UNAVAILABLE;
-    sqlite3_stmt *st = rs_sqlite_stmt(c, Q_ADD_ORDER);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, orderid, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, cart_json, -1, SQLITE_TRANSIENT);
     users_status result = finish(s, c, st, sqlite3_step(st));
     if (result == USERS_OK && sqlite3_changes(rs_sqlite_db(c)) == 0) {
         /* No row added: no such user, or the order is there already. */
@@ -204,11 +207,10 @@ static users_status sqlite_add_order(users_store *base, const char *name, const 
 static users_status sqlite_history(users_store *base, const char *name, rs_buf *out)
 {
     sqlite_users *s = as_sqlite(base);
-    rs_sqlite_conn *c = rs_sqlite_conn_get(s->file);
-    if (c == NULL)
+    rs_sqlite_conn *c;
+    sqlite3_stmt *st = statement(s, Q_HISTORY, &c, 1, (const char *const[]){name});
+    if (st == NULL)
         return USERS_UNAVAILABLE;
-    sqlite3_stmt *st = rs_sqlite_stmt(c, Q_HISTORY);
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
     json_t *list = json_array();
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -266,6 +266,18 @@ describe('catalogue at the edges', () => {
     assert.ok(samples.find((s) => s.name === 'process_resident_memory_bytes').value > 1e6);
   });
 
+  test('/metrics times each store call under its own operation', async () => {
+    for (const path of ['/products', '/product/RB-WELDA-4', '/products/Spaceships', '/categories',
+      '/search/Kettlewick'])
+      await (await svc.fetch(path)).text();
+    const samples = parseMetrics(await (await svc.fetch('/metrics')).text());
+    for (const operation of ['list', 'get', 'by_category', 'categories', 'search']) {
+      const timed = samples.find((s) => s.name === 'db_client_operation_duration_seconds_count' &&
+        s.labels.system === 'sqlite' && s.labels.operation === operation);
+      assert.ok(timed && timed.value >= 1, `${operation} is timed`);
+    }
+  });
+
   test('the access log carries the trace id of an incoming traceparent', async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
     await (await svc.fetch('/categories', {

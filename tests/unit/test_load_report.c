@@ -198,6 +198,32 @@ static void test_html_has_charts_and_escapes(void **state)
     json_decref(r);
 }
 
+/* The errors and thresholds sections: every row, then the table closed;
+ * or one line saying there are none. */
+static void test_html_sections_close_or_say_none(void **state)
+{
+    (void)state;
+    json_t *r = results(timeline(5, 10));
+    char *html = render_html(r);
+    const char *closed = "</tbody>\n</table></div>\n";
+    assert_int_equal(count_of(html, closed), 3);   /* journeys, errors, thresholds */
+    assert_non_null(strstr(html, "<td class=\"n\">7</td></tr>\n</tbody>\n</table></div>\n"));
+    assert_int_equal(count_of(html, "<td class=\"ok\">passed</td></tr>\n"), 1);
+    assert_non_null(strstr(html, "<td class=\"bad\">failed</td></tr>\n</tbody>\n</table></div>\n"));
+    assert_null(strstr(html, "No errors."));
+    assert_null(strstr(html, "None set."));
+    free(html);
+
+    json_object_set_new(r, "errors", json_array());
+    json_object_set_new(r, "thresholds", json_array());
+    html = render_html(r);
+    assert_non_null(strstr(html, "<h2>Errors</h2>\n<p class=\"muted\">No errors.</p>\n"));
+    assert_non_null(strstr(html, "<h2>Thresholds</h2>\n<p class=\"muted\">None set.</p>\n"));
+    assert_int_equal(count_of(html, closed), 1);   /* journeys only */
+    free(html);
+    json_decref(r);
+}
+
 static void test_json_round_trip(void **state)
 {
     (void)state;
@@ -387,6 +413,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_html_has_charts_and_escapes),
+        cmocka_unit_test(test_html_sections_close_or_say_none),
         cmocka_unit_test(test_json_round_trip),
         cmocka_unit_test(test_write_to_missing_directory_fails),
         cmocka_unit_test(test_summary_lists_steps_and_thresholds),
