@@ -9,7 +9,7 @@
 #include <stdbool.h>
 
 #include "rs_client.h"
-#include "rs_trace.h"
+#include "rs_trace_context.h"
 
 extern long rs_client_connect_timeout_ms;
 extern long rs_client_total_timeout_ms;

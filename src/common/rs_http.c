@@ -125,6 +125,7 @@ struct server_loop {
 struct rs_server {
     const rs_router *router;
     int              listen_fd;
+    int              port;            /* as bound: the system's pick for 0 */
     server_loop     *loops;
     unsigned         nloops;
     rs_workers      *workers;
@@ -1248,6 +1249,20 @@ static int open_listener(const rs_server_config *cfg)
     return fd;
 }
 
+/* The port the listening socket was bound to. */
+static int bound_port(int fd)
+{
+    struct sockaddr_storage addr;
+    socklen_t len = sizeof addr;
+    if (getsockname(fd, (struct sockaddr *)&addr, &len) != 0) {
+        rs_log(RS_ERROR, "cannot read the listening port: %s", strerror(errno));
+        return -1;
+    }
+    if (addr.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&addr)->sin6_port);
+    return ntohs(((struct sockaddr_in *)&addr)->sin_port);
+}
+
 static void free_server(rs_server *s)
 {
     free_loops(s);
@@ -1278,7 +1293,7 @@ rs_server *rs_server_start(const rs_server_config *cfg, const rs_router *router)
     s->nloops = cfg->io_threads > 0 ? cfg->io_threads : 1;
     if ((s->addrs = rs_addr_table_new()) == NULL ||
         (s->loops = calloc(s->nloops, sizeof *s->loops)) == NULL ||
-        (s->listen_fd = open_listener(cfg)) < 0) {
+        (s->listen_fd = open_listener(cfg)) < 0 || (s->port = bound_port(s->listen_fd)) < 0) {
         free_server(s);
         return NULL;
     }
@@ -1317,6 +1332,11 @@ void rs_server_quiesce(rs_server *s)
             rs_sleep_ms(1);
     close(s->listen_fd);
     s->listen_fd = -1;
+}
+
+int rs_server_port(const rs_server *s)
+{
+    return s->port;
 }
 
 unsigned rs_server_queued(const rs_server *s)

@@ -80,7 +80,11 @@ typedef struct rs_server_config {
     unsigned     header_timeout_s;/* a request's headers, from its first byte; 0 = idle */
 } rs_server_config;
 
+/* Listens on cfg->port (0: a free port the system picks, see
+ * rs_server_port); NULL, with the reason logged, when it cannot start. */
 rs_server *rs_server_start(const rs_server_config *cfg, const rs_router *router);
+/* The port the server listens on. */
+int        rs_server_port(const rs_server *s);
 /* Stops accepting; connections already open are still served. */
 void       rs_server_quiesce(rs_server *s);
 /* Connections waiting in the listen queue, not yet accepted. */

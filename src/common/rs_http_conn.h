@@ -11,7 +11,7 @@
 #include "rs_buf.h"
 #include "rs_http.h"
 #include "rs_loop.h"
-#include "rs_trace.h"
+#include "rs_trace_context.h"
 
 #define RS_MAX_HEADERS       64
 #define RS_MAX_REPLY_HEADERS 12

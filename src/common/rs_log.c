@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "rs_config.h"
-#include "rs_trace.h"
+#include "rs_trace_context.h"
 
 static const char *service_name = "unknown";
 static rs_log_level min_level = RS_INFO;

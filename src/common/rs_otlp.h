@@ -25,7 +25,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "rs_trace.h"
+#include "rs_span.h"
 
 typedef struct rs_otlp_config {
     const char *url;                  /* the traces endpoint, used as it is */

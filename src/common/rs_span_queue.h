@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "rs_trace.h"
+#include "rs_span.h"
 
 typedef struct rs_span_queue rs_span_queue;
 
