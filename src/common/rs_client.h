@@ -70,7 +70,9 @@ rs_client_result rs_client_call(const rs_client_request *rq, rs_client_response 
 
 /* The same call without a thread waiting for it, for handlers that run on
  * the server's event loop (RS_RUN_ASYNC, RS_RUN_INLINE): the call runs on
- * that loop, over connections it keeps alive, and done(arg, result,
+ * that loop, over connections it keeps alive (the GETs and HEADs that the
+ * loop starts in one turn go out pipelined, a few to a connection: see
+ * rs_client_loop.c), and done(arg, result,
  * response) is called there when it ends, never from within this call;
  * done may take the response's body (rs_buf_steal) and may start another
  * call. Plain http:// URLs only. The request's URL, method and headers are
