@@ -11,9 +11,9 @@
  * has handled the events at hand, from the peer's queue: so the GETs and
  * HEADs that a busy loop gathers in one turn go out together, pipelined
  * (RFC 9112 section 9.3.2), at most PIPELINE_DEPTH of them in one write on
- * one idle connection, and their answers come back in one read. That
- * halves the system calls and the loopback segments per proxied request
- * under load; a quiet loop has one call per turn, sent alone as before. A
+ * one idle connection, and their answers come back in one read. Under load
+ * that spares system calls and loopback segments on both sides (measured
+ * in bench/README.md); a quiet loop has one call per turn, sent alone. A
  * batch never joins a connection that is still answering, so a slow
  * answer holds up only the calls of its own turn. Calls with a body, and
  * other methods, always go alone.
